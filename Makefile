@@ -1,0 +1,73 @@
+# Every routine task. `make run` starts the assistant, `make test` runs the whole suite;
+# both set up and train first when needed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.sha256
+# Rasa 3.6 supports Python 3.8-3.10 only: use a python3.10 on PATH or under pyenv.
+PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean
+
+help:
+	@echo "make run      start the assistant (Rasa :5005 REST, actions :5055); Ctrl-C stops it"
+	@echo "make shell    talk to the assistant in this terminal"
+	@echo "make test     lint, validate data, train if needed, run every test"
+	@echo "make train    train a model if data, config or domain changed"
+	@echo "make format   format the code with ruff"
+	@echo "make clean    remove trained models and test output (keeps .venv)"
+
+# Installs once, and again only when requirements.txt changes (content hash, not mtime).
+setup:
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is required (Rasa 3.6 does not run on 3.11+)."; \
+	  echo "Install it, e.g. 'pyenv install 3.10' or 'apt-get install python3.10 python3.10-venv',"; \
+	  echo "or point to it: make PYTHON310=/path/to/python3.10 ..."; exit 1; fi
+	@want=$$(sha256sum requirements.txt | cut -d' ' -f1); \
+	if [ ! -x $(PY) ] || [ "$$(cat $(STAMP) 2>/dev/null)" != "$$want" ]; then \
+	  echo "Setting up $(VENV) with $(PYTHON310) (a few minutes the first time)"; \
+	  [ -x $(PY) ] || $(PYTHON310) -m venv $(VENV) || exit 1; \
+	  $(PY) -m pip install --quiet --upgrade pip==24.0 && \
+	  $(PY) -m pip install --quiet -r requirements.txt && \
+	  echo "$$want" > $(STAMP); \
+	fi
+
+train: setup
+	@$(PY) -m bot.cli.train
+
+run: train
+	@$(PY) -m bot.cli.run serve
+
+shell: train
+	@$(PY) -m bot.cli.run shell
+
+lint: setup
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+validate: setup
+	$(PY) -m bot.cli.validate
+
+# Rasa's conversation tests: every story in tests/stories/ against the trained model.
+stories: train
+	$(PY) -m rasa test core --model "$$($(PY) -m bot.cli.train --path)" --stories tests/stories \
+	  --fail-on-prediction-errors --out results/stories
+
+# Cross-validated NLU scores; fails below the floors in bot/cli/evaluate_nlu.py.
+nlu-eval: train
+	$(PY) -m bot.cli.evaluate_nlu
+
+pytest: train
+	$(PY) -m pytest
+
+test: lint validate train stories nlu-eval pytest
+
+clean:
+	rm -rf models/assistant-*.tar.gz models/spacy_zh_telecom results .pytest_cache

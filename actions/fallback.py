@@ -1,0 +1,47 @@
+"""What to do when the assistant did not understand the customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+FALLBACK_INTENT = "nlu_fallback"
+# From the second misunderstanding in a row the customer is offered a human.
+OFFER_HUMAN_AFTER = 2
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many of the customer's latest messages in a row were not understood."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        if intent.get("name") != FALLBACK_INTENT:
+            break
+        count += 1
+    return count
+
+
+class ActionHandleFallback(Action):
+    """Asks to rephrase, with suggestions; from the second miss in a row offers a human.
+
+    Rules cannot span two customer messages, hence an action rather than two rules.
+    """
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        if consecutive_fallbacks(tracker) >= OFFER_HUMAN_AFTER:
+            dispatcher.utter_message(response="utter_offer_human")
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []

@@ -1,0 +1,1 @@
+"""The assistant's own Python package: NLU parts, processes and command-line helpers."""

@@ -1,0 +1,178 @@
+"""Starts every process the assistant needs in the foreground; Ctrl-C stops them all.
+
+    python -m bot.cli.run          # action server + Rasa server with the customer channels
+    python -m bot.cli.run shell    # action server (unless one is running) + `rasa shell`
+
+Ports come from the environment (see bot/settings.py). Run `python -m bot.cli.train` first
+(`make run` and `make shell` do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+from bot.cli import rasa_command, rasa_environment
+from bot.cli.train import model_path
+from bot.settings import Settings, load_settings
+
+READY_TIMEOUT_S = 180
+STOP_TIMEOUT_S = 15
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str | None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+def _is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def action_server(settings: Settings) -> Service:
+    return Service(
+        "action server",
+        rasa_command("run", "actions", "--actions", "actions", "--port", str(settings.action_port)),
+        f"http://{settings.host}:{settings.action_port}/health",
+    )
+
+
+def rasa_server(settings: Settings) -> Service:
+    return Service(
+        "rasa server",
+        rasa_command(
+            "run",
+            "--model",
+            str(model_path()),
+            "--port",
+            str(settings.rasa_port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            "endpoints.yml",
+        ),
+        f"{settings.rasa_url}/webhooks/rest/",
+    )
+
+
+def rasa_shell(settings: Settings) -> Service:
+    return Service(
+        "rasa shell",
+        rasa_command(
+            "shell",
+            "--model",
+            str(model_path()),
+            "--port",
+            str(settings.shell_port),
+            "--endpoints",
+            "endpoints.yml",
+        ),
+        None,
+    )
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    return {**rasa_environment(), "ACTION_ENDPOINT_URL": settings.action_endpoint_url}
+
+
+class Supervisor:
+    """Owns the child processes: starts them in order, waits for each, stops all together."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._env = child_environment(settings)
+        self._services: list[Service] = []
+
+    def start(self, service: Service) -> None:
+        started = time.monotonic()
+        service.process = subprocess.Popen(service.command, env=self._env)
+        self._services.append(service)
+        if service.health_url is None:
+            return
+        while not _is_up(service.health_url):
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
+            if time.monotonic() - started > READY_TIMEOUT_S:
+                raise RuntimeError(f"{service.name} not ready after {READY_TIMEOUT_S} s")
+            time.sleep(0.5)
+        print(f"[run] {service.name} ready in {time.monotonic() - started:.1f} s", flush=True)
+
+    def wait(self) -> int:
+        """Blocks until a child exits; returns its exit code."""
+        while True:
+            for service in self._services:
+                assert service.process is not None
+                code = service.process.poll()
+                if code is not None:
+                    print(f"[run] {service.name} exited with {code}", flush=True)
+                    return code
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for service in reversed(self._services):
+            if service.process and service.process.poll() is None:
+                service.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for service in self._services:
+            if service.process is None:
+                continue
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", nargs="?", choices=["serve", "shell"], default="serve")
+    args = parser.parse_args()
+    settings = load_settings()
+    if not model_path().exists():
+        print("No model for the current data: run `make train` first.", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    supervisor = Supervisor(settings)
+    try:
+        actions = action_server(settings)
+        if actions.health_url and _is_up(actions.health_url):
+            print(f"[run] using the action server already on :{settings.action_port}")
+        else:
+            supervisor.start(actions)
+        if args.mode == "shell":
+            supervisor.start(rasa_shell(settings))
+        else:
+            supervisor.start(rasa_server(settings))
+            print(
+                f"[run] assistant ready: REST channel at "
+                f"{settings.rasa_url}/webhooks/rest/webhook — Ctrl-C stops everything",
+                flush=True,
+            )
+        return supervisor.wait()
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as error:
+        print(f"[run] {error}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Every FAQ answer is focused, SMS-sized and states the knowledge base's figures exactly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.training_data.loading import load_data
+
+ROOT = Path(__file__).resolve().parents[2]
+KNOWLEDGE_BASE = (ROOT / "docs" / "knowledge_base.md").read_text(encoding="utf-8")
+FAQ_FILES = sorted((ROOT / "data" / "nlu").glob("faq_*.yml"))
+MAX_ANSWER_CHARS = 130
+MIN_EXAMPLES = 25
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+TRAINING_DATA = load_data(str(ROOT / "data" / "nlu"))
+ANSWERS = {
+    name.removeprefix("utter_faq/"): variants[0]["text"]
+    for name, variants in TRAINING_DATA.responses.items()
+    if name.startswith("utter_faq/")
+}
+
+
+def _examples_per_question() -> dict[str, list[str]]:
+    examples: dict[str, list[str]] = {}
+    for message in TRAINING_DATA.intent_examples:
+        if message.get("intent") == "faq":
+            key = message.get("response_key") or ""
+            examples.setdefault(key, []).append(message.get("text"))
+    return examples
+
+
+EXAMPLES = _examples_per_question()
+
+
+def test_every_question_has_one_answer_and_every_answer_a_question() -> None:
+    assert set(EXAMPLES) == set(ANSWERS)
+    assert len(ANSWERS) >= 40
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_answer_fits_an_sms_conversation(name: str) -> None:
+    assert len(ANSWERS[name]) <= MAX_ANSWER_CHARS, ANSWERS[name]
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_every_figure_in_an_answer_is_in_the_knowledge_base(name: str) -> None:
+    missing = [f for f in _FIGURE.findall(ANSWERS[name]) if f not in KNOWLEDGE_BASE]
+    assert not missing, f"{name}: {missing} not in docs/knowledge_base.md"
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_each_question_is_learnt_from_many_phrasings(name: str) -> None:
+    assert len(set(EXAMPLES[name])) >= MIN_EXAMPLES
+
+
+def test_no_phrasing_teaches_two_different_things() -> None:
+    seen: dict[str, str] = {}
+    clashes = []
+    for message in TRAINING_DATA.intent_examples:
+        label = f"{message.get('intent')}/{message.get('response_key') or ''}"
+        text = message.get("text")
+        if seen.setdefault(text, label) != label:
+            clashes.append((text, seen[text], label))
+    assert not clashes
+
+
+@pytest.mark.parametrize(
+    ("name", "figures"),
+    [
+        ("cailing_fee", ["6元"]),
+        ("gprs_rate", ["0.29元/MB"]),
+        ("data_packs", ["10元1GB", "30元5GB", "5元1GB"]),
+        ("plan_change_effective", ["次月1日"]),
+        ("promo_300", ["58元"]),
+        ("sms_codes", ["YE", "CXLL", "CXTC", "0000"]),
+        ("transfer_where", ["营业厅"]),
+    ],
+)
+def test_key_facts_are_stated_as_written(name: str, figures: list[str]) -> None:
+    for figure in figures:
+        assert figure in ANSWERS[name]
