@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,15 +26,15 @@ from bot.nlu.text import has_chinese, latin_words
 logger = logging.getLogger(__name__)
 
 _VOCABULARY_FILE = "latin_vocabulary.json"
-_DIGIT = re.compile(r"\d")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class NoiseGuard(GraphComponent):
     """Turns a message with nothing to understand into the fallback intent, whatever DIET says.
 
-    A message is noise when it has no Chinese, no digit, and no Latin word that ever occurs
-    in the training data (so "hi", "GPRS" and "5G" are words, "asdfgh" and "🙂🙂" are not).
+    A message is noise when it has no Chinese and no Latin word that ever occurs in the
+    training data: "hi", "GPRS" and "5G" are words; "asdfgh", "🙂🙂" and a bare "12345" are
+    not (a form that asks for a number reads it from the text, whatever the intent).
     Classifiers always pick some intent; without this guard "????" could get an FAQ answer.
     """
 
@@ -94,7 +93,7 @@ class NoiseGuard(GraphComponent):
     def is_noise(self, text: str) -> bool:
         if text.startswith(INTENT_MESSAGE_PREFIX):
             return False
-        if has_chinese(text) or _DIGIT.search(text):
+        if has_chinese(text):
             return False
         return not (latin_words(text) & self._vocabulary)
 

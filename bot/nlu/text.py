@@ -9,6 +9,15 @@ from functools import lru_cache
 import opencc
 
 _WHITESPACE = re.compile(r"\s+")
+_DIGIT_OF = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_D = "[一二两三四五六七八九]"
+# Numbers written with 十 or 百 (十八, 五十八, 一百二十八, 三百, 十月): customers write prices,
+# months and minutes this way. Not 十分 ("very"), 十足, 十全十美, 十字 or 百分百.
+_CHINESE_NUMBER = re.compile(
+    rf"(?<![零一二两三四五六七八九十百全])"
+    rf"(?:{_D}百(?:零{_D}|{_D}十{_D}?|{_D})?|{_D}?十{_D}?)"
+    rf"(?![十百千万]|分(?!钟)|足|全|字)"
+)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]+")
 
@@ -24,6 +33,25 @@ def _without_control_characters(text: str) -> str:
     )
 
 
+def _number_value(numeral: str) -> int:
+    hundreds, has_hundreds, rest = numeral.partition("百")
+    if not has_hundreds:
+        hundreds, rest = "", numeral
+    value = _DIGIT_OF[hundreds] * 100 if hundreds else 0
+    if rest.startswith("零"):  # 一百零八
+        return value + _DIGIT_OF[rest[1:]]
+    if "十" in rest:  # 十八, 五十八, 一百二十
+        tens, _, ones = rest.partition("十")
+        return value + (_DIGIT_OF[tens] if tens else 1) * 10 + (_DIGIT_OF[ones] if ones else 0)
+    if rest:  # 二百五 is 250
+        return value + _DIGIT_OF[rest] * (10 if hundreds else 1)
+    return value
+
+
+def chinese_numbers_to_digits(text: str) -> str:
+    return _CHINESE_NUMBER.sub(lambda match: str(_number_value(match.group(0))), text)
+
+
 def compile_corrections(corrections: dict[str, str]) -> re.Pattern[str] | None:
     """One alternation, longest key first, so 花费余额 wins over a shorter overlapping key."""
     if not corrections:
@@ -37,10 +65,11 @@ def normalize(
     corrections: dict[str, str] | None = None,
     pattern: re.Pattern[str] | None = None,
 ) -> str:
-    """Full-width → half-width, traditional → simplified, typos fixed, spacing tidied."""
+    """Full-width → half-width, traditional → simplified, 五十八 → 58, typos fixed, tidy spaces."""
     text = unicodedata.normalize("NFKC", text)
     text = _without_control_characters(text)
     text = _to_simplified().convert(text)
+    text = chinese_numbers_to_digits(text)
     if corrections:
         pattern = pattern or compile_corrections(corrections)
         lookup = {key.lower(): value for key, value in corrections.items()}

@@ -27,7 +27,7 @@ def _examples_per_question() -> dict[str, list[str]]:
     examples: dict[str, list[str]] = {}
     for message in TRAINING_DATA.intent_examples:
         if message.get("intent") == "faq":
-            key = message.get("response_key") or ""
+            key = message.get("intent_response_key").removeprefix("faq/")
             examples.setdefault(key, []).append(message.get("text"))
     return examples
 
@@ -60,7 +60,7 @@ def test_no_phrasing_teaches_two_different_things() -> None:
     seen: dict[str, str] = {}
     clashes = []
     for message in TRAINING_DATA.intent_examples:
-        label = f"{message.get('intent')}/{message.get('response_key') or ''}"
+        label = message.get("intent_response_key") or message.get("intent")
         text = message.get("text")
         if seen.setdefault(text, label) != label:
             clashes.append((text, seen[text], label))

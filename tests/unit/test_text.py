@@ -16,6 +16,14 @@ CORRECTIONS = {"彩玲": "彩铃", "流两": "流量", "花费余额": "话费�
         ("ＧＰＲＳ是什么", "GPRS是什么"),  # full-width Latin
         ("  彩铃\t\t多少钱 \n", "彩铃 多少钱"),  # stray whitespace
         ("彩铃\x00多少\u200b钱", "彩铃 多少 钱"),  # control and zero-width characters
+        ("五十八一个月的套餐", "58一个月的套餐"),  # prices in Chinese numerals
+        ("一百二十八块的套餐", "128块的套餐"),
+        ("存三百送三百", "存300送300"),
+        ("十月份的账单", "10月份的账单"),
+        ("一百零八", "108"),
+        ("二百五十分钟", "250分钟"),
+        ("十分感谢", "十分感谢"),  # 十分 means "very"
+        ("两个月", "两个月"),  # single digits are words, left alone
     ],
 )
 def test_normalize_makes_text_uniform(typed: str, understood: str) -> None:
