@@ -9,7 +9,19 @@ from functools import lru_cache
 import opencc
 
 _WHITESPACE = re.compile(r"\s+")
-_DIGIT_OF = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGIT_OF = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _D = "[一二两三四五六七八九]"
 # Numbers written with 十 or 百 (十八, 五十八, 一百二十八, 三百, 十月): customers write prices,
 # months and minutes this way. Not 十分 ("very"), 十足, 十全十美, 十字 or 百分百.

@@ -1,0 +1,72 @@
+"""Base for our trainable NLU components whose learnt state is one small JSON document."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
+from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+_STATE_FILE = "state.json"
+
+
+class JsonStateComponent(GraphComponent):
+    """Learns its state in `train`, stores it in the model, and gets it back in `load`.
+
+    Subclasses set `self` up from the state in `use_state` (called with None before
+    training or when a model has no state stored) and call `store_state` from `train`.
+    """
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        state: Any = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.use_state(state)
+
+    def use_state(self, state: Any) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Self:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> Self:
+        try:
+            with model_storage.read_from(resource) as directory:
+                state = read_json_file(directory / _STATE_FILE)
+        except ValueError:
+            logger.warning("%s: no state stored in the model, using defaults", cls.__name__)
+            state = None
+        return cls(config, model_storage, resource, state)
+
+    def store_state(self, state: Any) -> Resource:
+        with self._model_storage.write_to(self._resource) as directory:
+            dump_obj_as_json_to_file(directory / _STATE_FILE, state)
+        self.use_state(state)
+        return self._resource
