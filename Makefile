@@ -9,6 +9,7 @@ STAMP := $(VENV)/.requirements.sha256
 # Rasa 3.6 supports Python 3.8-3.10 only: use a python3.10 on PATH or under pyenv.
 PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED := 0
 
 .PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean
 
