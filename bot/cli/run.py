@@ -147,6 +147,9 @@ def main() -> int:
     if not model_path().exists():
         print("No model for the current data: run `make train` first.", file=sys.stderr)
         return 1
+    # SIGINT too: a shell that starts us in the background ignores it, and Python then
+    # would not turn Ctrl-C into KeyboardInterrupt.
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     supervisor = Supervisor(settings)
     try:
