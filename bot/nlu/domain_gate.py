@@ -8,18 +8,12 @@ from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import read_yaml_file
 
-from bot.nlu.stored_state import JsonStateComponent
+from bot.nlu.stored_state import JsonStateComponent, override_intent
 
 
 def domain_words(training_data: TrainingData, words_file: Path) -> list[str]:
@@ -69,11 +63,5 @@ class DomainGate(JsonStateComponent):
                 continue
             if self.has_domain_word(message.get(TEXT) or ""):
                 continue
-            refused = {
-                INTENT_NAME_KEY: self._config["out_of_scope_intent"],
-                PREDICTED_CONFIDENCE_KEY: 1.0,
-            }
-            message.set(INTENT, refused, add_to_output=True)
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT_RANKING_KEY, [refused, *ranking], add_to_output=True)
+            override_intent(message, self._config["out_of_scope_intent"])
         return messages

@@ -7,17 +7,11 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.stored_state import JsonStateComponent
+from bot.nlu.stored_state import JsonStateComponent, override_intent
 from bot.nlu.text import has_chinese, latin_words
 
 
@@ -55,11 +49,5 @@ class NoiseGuard(JsonStateComponent):
         for message in messages:
             if not self.is_noise(message.get(TEXT) or ""):
                 continue
-            fallback = {
-                INTENT_NAME_KEY: self._config["fallback_intent"],
-                PREDICTED_CONFIDENCE_KEY: 1.0,
-            }
-            message.set(INTENT, fallback, add_to_output=True)
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+            override_intent(message, self._config["fallback_intent"])
         return messages

@@ -1,4 +1,4 @@
-"""Base for our trainable NLU components whose learnt state is one small JSON document."""
+"""What our trainable NLU components share: state stored in the model, intent overrides."""
 
 from __future__ import annotations
 
@@ -8,12 +8,27 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+)
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
 _STATE_FILE = "state.json"
+
+
+def override_intent(message: Message, intent_name: str) -> None:
+    """Makes `intent_name` the certain intent, keeping the classifiers' ranking below it."""
+    decided = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, decided, add_to_output=True)
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
 
 
 class JsonStateComponent(GraphComponent):
