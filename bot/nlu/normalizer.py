@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import read_yaml_file
 
 from bot.nlu.stored_state import JsonStateComponent
-from bot.nlu.text import compile_corrections, normalize
+from bot.nlu.text import Corrections, normalize
 
 
 @DefaultV1Recipe.register(
@@ -34,8 +34,7 @@ class TextNormalizer(JsonStateComponent):
         return {"corrections_file": "data/lexicon/corrections.yml"}
 
     def use_state(self, state: dict[str, str] | None) -> None:
-        self._corrections = state or {}
-        self._pattern = compile_corrections(self._corrections)
+        self._corrections = Corrections(state or {})
 
     def train(self, training_data: TrainingData) -> Resource:
         content = read_yaml_file(Path(self._config["corrections_file"])) or {}
@@ -47,7 +46,7 @@ class TextNormalizer(JsonStateComponent):
         if not text or message.get(ENTITIES):
             # Annotated training examples keep their text: entity offsets refer to it.
             return
-        message.set(TEXT, normalize(text, self._corrections, self._pattern))
+        message.set(TEXT, normalize(text, self._corrections))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

@@ -64,28 +64,31 @@ def chinese_numbers_to_digits(text: str) -> str:
     return _CHINESE_NUMBER.sub(lambda match: str(_number_value(match.group(0))), text)
 
 
-def compile_corrections(corrections: dict[str, str]) -> re.Pattern[str] | None:
-    """One alternation, longest key first, so 花费余额 wins over a shorter overlapping key."""
-    if not corrections:
-        return None
-    keys = sorted(corrections, key=len, reverse=True)
-    return re.compile("|".join(re.escape(key) for key in keys), re.IGNORECASE)
+class Corrections:
+    """Typo → word replacements, compiled once: one alternation, longest key first (so
+    花费余额 wins over a shorter overlapping key), Latin keys in any case."""
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self._lookup = {key.lower(): value for key, value in mapping.items()}
+        keys = sorted(mapping, key=len, reverse=True)
+        self._pattern = (
+            re.compile("|".join(re.escape(key) for key in keys), re.IGNORECASE) if keys else None
+        )
+
+    def apply(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda match: self._lookup[match.group(0).lower()], text)
 
 
-def normalize(
-    text: str,
-    corrections: dict[str, str] | None = None,
-    pattern: re.Pattern[str] | None = None,
-) -> str:
+def normalize(text: str, corrections: Corrections | None = None) -> str:
     """Full-width → half-width, traditional → simplified, 五十八 → 58, typos fixed, tidy spaces."""
     text = unicodedata.normalize("NFKC", text)
     text = _without_control_characters(text)
     text = _to_simplified().convert(text)
     text = chinese_numbers_to_digits(text)
-    if corrections:
-        pattern = pattern or compile_corrections(corrections)
-        lookup = {key.lower(): value for key, value in corrections.items()}
-        text = pattern.sub(lambda match: lookup[match.group(0).lower()], text)
+    if corrections is not None:
+        text = corrections.apply(text)
     return _WHITESPACE.sub(" ", text).strip()
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.nlu.text import compile_corrections, has_chinese, latin_words, normalize
+from bot.nlu.text import Corrections, has_chinese, latin_words, normalize
 
-CORRECTIONS = {"彩玲": "彩铃", "流两": "流量", "花费余额": "话费余额", "gprs": "GPRS"}
+CORRECTIONS = Corrections({"彩玲": "彩铃", "流两": "流量", "花费余额": "话费余额", "gprs": "GPRS"})
 
 
 @pytest.mark.parametrize(
@@ -31,14 +31,13 @@ def test_normalize_makes_text_uniform(typed: str, understood: str) -> None:
 
 
 def test_typos_are_corrected_and_latin_matches_any_case() -> None:
-    pattern = compile_corrections(CORRECTIONS)
-    assert normalize("彩玲怎么收费", CORRECTIONS, pattern) == "彩铃怎么收费"
-    assert normalize("gprs费咋算", CORRECTIONS, pattern) == "GPRS费咋算"
-    assert normalize("Gprs流两", CORRECTIONS, pattern) == "GPRS流量"
+    assert normalize("彩玲怎么收费", CORRECTIONS) == "彩铃怎么收费"
+    assert normalize("gprs费咋算", CORRECTIONS) == "GPRS费咋算"
+    assert normalize("Gprs流两", CORRECTIONS) == "GPRS流量"
 
 
 def test_longest_correction_wins() -> None:
-    corrections = {"花费": "话费", "花费余额": "话费余额"}
+    corrections = Corrections({"花费": "话费", "花费余额": "话费余额"})
     assert normalize("查花费余额", corrections) == "查话费余额"
 
 
