@@ -15,15 +15,19 @@ endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean
+.PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean \
+	accounts-reset accounts-unlock
 
 help:
-	@echo "make run      start the assistant (Rasa :5005 REST, actions :5055); Ctrl-C stops it"
-	@echo "make shell    talk to the assistant in this terminal"
+	@echo "make run      start the assistant: Rasa :5005 (REST), actions :5055, accounts :8088;"
+	@echo "             Ctrl-C stops them all"
+	@echo "make shell    talk to the assistant in this terminal (accounts and actions included)"
 	@echo "make test     lint, validate data, train if needed, run every test"
 	@echo "make train    train a model if data, config or domain changed"
 	@echo "make format   format the code with ruff"
 	@echo "make clean    remove trained models and test output (keeps .venv)"
+	@echo "make accounts-reset                     demo accounts back to their first state"
+	@echo "make accounts-unlock NUMBER=13700137000  lift a lock after three wrong passwords"
 
 # Installs once, and again only when requirements.txt changes (content hash, not mtime).
 setup:
@@ -73,6 +77,15 @@ pytest: train
 	$(PY) -m pytest
 
 test: lint validate train stories nlu-eval pytest
+
+# The mock account service's database (var/accounts.sqlite3 unless ACCOUNTS_DB says otherwise):
+# `reset` deletes it, so the next start seeds the demo customers afresh.
+accounts-reset: setup
+	$(PY) -m bot.accounts reset
+
+accounts-unlock: setup
+	@if [ -z "$(NUMBER)" ]; then echo "usage: make accounts-unlock NUMBER=13700137000"; exit 1; fi
+	$(PY) -m bot.accounts unlock "$(NUMBER)"
 
 clean:
 	rm -rf models/assistant-*.tar.gz models/spacy_zh_telecom results .pytest_cache

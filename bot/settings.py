@@ -19,12 +19,17 @@ class Settings:
     rasa_port: int
     action_port: int
     shell_port: int
+    accounts_port: int
 
     @property
     def action_endpoint_url(self) -> str:
         return os.environ.get(
             "ACTION_ENDPOINT_URL", f"http://{self.host}:{self.action_port}/webhook"
         )
+
+    @property
+    def accounts_url(self) -> str:
+        return os.environ.get("ACCOUNTS_URL", f"http://127.0.0.1:{self.accounts_port}")
 
     @property
     def rasa_url(self) -> str:
@@ -37,4 +42,5 @@ def load_settings() -> Settings:
         rasa_port=_port("RASA_PORT", 5005),
         action_port=_port("ACTION_PORT", 5055),
         shell_port=_port("SHELL_PORT", 5006),
+        accounts_port=_port("ACCOUNTS_PORT", 8088),
     )

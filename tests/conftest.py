@@ -10,14 +10,21 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
+from bot.accounts.client import AccountClient
+from bot.accounts.store import AccountStore
+
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 240
+# The demo customers (bot/accounts/seed.yml) and their service passwords.
+DEMO_PASSWORDS = {"13800138000": "258013", "13900139000": "369024", "13700137000": "147036"}
+DEMO_NUMBERS = tuple(DEMO_PASSWORDS)
 
 
 def free_port() -> int:
@@ -27,10 +34,65 @@ def free_port() -> int:
 
 
 @dataclass
+class RunningService:
+    """The mock account service in its own process, as `make run` starts it."""
+
+    url: str
+    token: str
+    db_path: Path
+    log_path: Path
+
+    def client(self, timeout_s: float = 3.0) -> AccountClient:
+        return AccountClient(self.url, self.token, timeout_s=timeout_s)
+
+
+@contextmanager
+def running_account_service(folder: Path) -> Iterator[RunningService]:
+    """`python -m bot.accounts` on a free port with a fresh database in `folder`."""
+    port, token = free_port(), uuid.uuid4().hex
+    db_path = folder / "not-yet" / "accounts.sqlite3"  # the service creates the folder
+    log_path = folder / "service.log"
+    env = {
+        **os.environ,
+        "ACCOUNTS_HOST": "127.0.0.1",
+        "ACCOUNTS_PORT": str(port),
+        "ACCOUNTS_DB": str(db_path),
+        "ACCOUNTS_TOKEN": token,
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.accounts"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    running = RunningService(f"http://127.0.0.1:{port}", token, db_path, log_path)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the account service exited: {log_path.read_text()}")
+            try:
+                if requests.get(f"{running.url}/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"not ready in 30 s: {log_path.read_text()}") from None
+                time.sleep(0.1)  # polling for start-up, not waiting for a result
+        yield running
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
 class RunningAssistant:
     process: subprocess.Popen[bytes]
     rasa_port: int
     action_port: int
+    accounts_db: Path
+    log_path: Path
 
     @property
     def rest_url(self) -> str:
@@ -43,21 +105,40 @@ class RunningAssistant:
         response.raise_for_status()
         return response.json()
 
+    def unlock_demo_accounts(self) -> None:
+        """What an operator does after a lock-out, so each case starts with no lock."""
+        store = AccountStore(self.accounts_db)
+        for number in DEMO_NUMBERS:
+            store.unlock(number)
+
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         return self.process.wait(timeout=timeout)
 
 
-def start_assistant(log_path: Path) -> RunningAssistant:
-    """Starts `python -m bot.cli.run` (what `make run` runs) on free ports; waits until ready."""
-    rasa_port, action_port = free_port(), free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port)}
+def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningAssistant:
+    """Starts `python -m bot.cli.run` (what `make run` runs) on free ports, with a fresh
+    account database beside the log; waits until ready. `accounts_url` points the actions
+    at another account service (one that fails, say) than the one started."""
+    rasa_port, action_port, accounts_port = free_port(), free_port(), free_port()
+    accounts_db = log_path.parent / "accounts.sqlite3"
+    env = {
+        **os.environ,
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "ACCOUNTS_PORT": str(accounts_port),
+        "ACCOUNTS_DB": str(accounts_db),
+    }
+    env.pop("ACCOUNTS_TOKEN", None)
+    env.pop("ACCOUNTS_URL", None)
+    if accounts_url:
+        env["ACCOUNTS_URL"] = accounts_url
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.run"], cwd=ROOT, env=env, stdout=log, stderr=log
     )
-    assistant = RunningAssistant(process, rasa_port, action_port)
+    assistant = RunningAssistant(process, rasa_port, action_port, accounts_db, log_path)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,7 +1,7 @@
 """Starts every process the assistant needs in the foreground; Ctrl-C stops them all.
 
-    python -m bot.cli.run          # action server + Rasa server with the customer channels
-    python -m bot.cli.run shell    # action server (unless one is running) + `rasa shell`
+    python -m bot.cli.run          # account service + action server + Rasa server
+    python -m bot.cli.run shell    # the same, with `rasa shell` in this terminal
 
 Ports come from the environment (see bot/settings.py). Run `python -m bot.cli.train` first
 (`make run` and `make shell` do).
@@ -10,6 +10,8 @@ Ports come from the environment (see bot/settings.py). Run `python -m bot.cli.tr
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,6 +42,14 @@ def _is_up(url: str) -> bool:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def account_service(settings: Settings) -> Service:
+    return Service(
+        "account service",
+        [sys.executable, "-m", "bot.accounts"],
+        f"http://127.0.0.1:{settings.accounts_port}/health",
+    )
 
 
 def action_server(settings: Settings) -> Service:
@@ -85,7 +95,15 @@ def rasa_shell(settings: Settings) -> Service:
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
-    return {**rasa_environment(), "ACTION_ENDPOINT_URL": settings.action_endpoint_url}
+    """What the children share: addresses, and the account service's token (one made up for
+    this run unless the environment gives one, so no fixed secret exists anywhere)."""
+    return {
+        **rasa_environment(),
+        "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+        "ACCOUNTS_PORT": str(settings.accounts_port),
+        "ACCOUNTS_URL": settings.accounts_url,
+        "ACCOUNTS_TOKEN": os.environ.get("ACCOUNTS_TOKEN") or secrets.token_urlsafe(32),
+    }
 
 
 class Supervisor:
@@ -96,6 +114,11 @@ class Supervisor:
         self._services: list[Service] = []
 
     def start(self, service: Service) -> None:
+        if service.health_url and _is_up(service.health_url):
+            raise RuntimeError(
+                f"something already answers at {service.health_url}: is the assistant running"
+                " in another terminal? Stop it, or choose other ports (see bot/settings.py)."
+            )
         started = time.monotonic()
         service.process = subprocess.Popen(service.command, env=self._env)
         self._services.append(service)
@@ -153,11 +176,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     supervisor = Supervisor(settings)
     try:
-        actions = action_server(settings)
-        if actions.health_url and _is_up(actions.health_url):
-            print(f"[run] using the action server already on :{settings.action_port}")
-        else:
-            supervisor.start(actions)
+        supervisor.start(account_service(settings))
+        supervisor.start(action_server(settings))
         if args.mode == "shell":
             supervisor.start(rasa_shell(settings))
         else:

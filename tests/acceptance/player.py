@@ -12,10 +12,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import texts
+from tests.conftest import DEMO_PASSWORDS, texts
 
-# The demo customers (data/accounts/) and their service passwords.
-PASSWORDS = {"13800138000": "258013", "13900139000": "369024", "13700137000": "147036"}
 ASKS_PASSWORD = r"密码"
 ASKS_NUMBER = r"手机号|号码|电话"
 ASKS_CONFIRMATION = r"确认|是否|要不要|确定|吗？|吗\?"
@@ -25,7 +23,7 @@ Say = Callable[[str, str], list[dict]]
 
 def _react(case: dict[str, Any], latest: str, state: dict[str, bool]) -> str | None:
     account = case.get("account", "13800138000")
-    password = PASSWORDS.get(account, "000000")
+    password = DEMO_PASSWORDS.get(account, "000000")
     for pattern, answer in case.get("answers", {}).items():
         if re.search(pattern, latest):
             return answer.format(account=account, password=password)

@@ -32,6 +32,7 @@ def _cases(path: Path) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("case", _cases(PUBLIC_CASES), ids=lambda case: case["id"])
 def test_public_case(assistant: RunningAssistant, case: dict[str, Any]) -> None:
+    assistant.unlock_demo_accounts()
     passed, transcript = play(assistant.say, case)
     assert passed, transcript
 
@@ -41,6 +42,7 @@ def test_held_out_phrasings_are_understood(assistant: RunningAssistant) -> None:
     cases = [(path.stem, case) for path in files for case in _cases(path)]
     failures = []
     for source, case in cases:
+        assistant.unlock_demo_accounts()
         passed, transcript = play(assistant.say, case)
         if not passed:
             failures.append(f"{source}:{case['id']}\n{transcript}")

@@ -1,0 +1,132 @@
+"""What every answer from the customer's own account has in common.
+
+An account action runs only for a verified number (the rules send unverified customers
+through `verify_form` first, and `action_resume_account_request` brings them back here), and
+a failing account service ends in an apology with the SMS self-service codes instead of an
+error: the conversation goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
+from bot.phone import mask_number
+
+logger = logging.getLogger(__name__)
+
+VERIFIED_NUMBER = "verified_number"
+ACCOUNT_REQUEST = "account_request"
+VERIFY_FORM = "verify_form"
+
+
+def yuan(fen: int) -> str:
+    """Amounts are shown in 元 with two decimals: 5680 → "56.80"."""
+    return f"{Decimal(fen) / 100:.2f}"
+
+
+def gigabytes(megabytes: int) -> str:
+    """Data in GB with one decimal: 6349 → "6.2"."""
+    return f"{Decimal(megabytes) / 1024:.1f}"
+
+
+def response_text(domain: dict[str, Any], response: str, **values: Any) -> str:
+    """A response of domain.yml filled in, for answers assembled from several parts."""
+    return str(domain["responses"][response][0]["text"]).format(**values)
+
+
+@dataclass
+class AccountTurn:
+    """One answer being given to a verified customer."""
+
+    number: str
+    client: AccountClient
+    dispatcher: CollectingDispatcher
+    tracker: Tracker
+    domain: dict[str, Any]
+
+    @property
+    def masked_number(self) -> str:
+        return mask_number(self.number)
+
+    def say(self, response: str, **values: Any) -> None:
+        self.dispatcher.utter_message(response=response, number=self.masked_number, **values)
+
+    def text(self, response: str, **values: Any) -> str:
+        return response_text(self.domain, response, number=self.masked_number, **values)
+
+    def request(self, intent: str) -> dict[str, Any]:
+        """The customer's message that asked (the form's answers may have come since)."""
+        for event in reversed(self.tracker.events):
+            if event.get("event") != "user":
+                continue
+            if ((event.get("parse_data") or {}).get("intent") or {}).get("name") == intent:
+                return event
+        return {}
+
+    def request_text(self, intent: str) -> str:
+        return str(self.request(intent).get("text") or "")
+
+    def request_entities(self, intent: str, entity: str) -> list[str]:
+        parse_data = self.request(intent).get("parse_data") or {}
+        return [
+            str(found["value"])
+            for found in parse_data.get("entities") or []
+            if found.get("entity") == entity
+        ]
+
+
+class AccountAction(Action, ABC):
+    """Base of the account actions; subclasses give `action_name` and `answer`."""
+
+    action_name: ClassVar[str]
+    registry: ClassVar[dict[str, type[AccountAction]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "__abstractmethods__", None):
+            AccountAction.registry[cls.action_name] = cls
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abstractmethod
+    async def answer(self, turn: AccountTurn) -> list[EventType]:
+        """Answers from the account service; may raise the client's errors."""
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[EventType]:
+        number = tracker.get_slot(VERIFIED_NUMBER)
+        if not number:
+            # The rules verify first; should a story get here anyway, verify and come back.
+            return [SlotSet(ACCOUNT_REQUEST, self.name()), FollowupAction(VERIFY_FORM)]
+        turn = AccountTurn(number, AccountClient.from_env(), dispatcher, tracker, domain)
+        return await apologise_on_failure(turn, self.name(), self.answer(turn))
+
+
+async def apologise_on_failure(
+    turn: AccountTurn, label: str, work: Awaitable[list[EventType]]
+) -> list[EventType]:
+    """Runs work against the account service; when that fails, apologises and offers the SMS
+    self-service codes. The log names what failed, never the customer."""
+    try:
+        return await work
+    except AccountServiceUnavailable as error:
+        logger.warning("%s: account service unavailable (%s)", label, error)
+    except AccountRequestError as error:
+        logger.warning("%s: account service refused (%s %s)", label, error.status, error.code)
+    turn.dispatcher.utter_message(response="utter_account_service_down")
+    return []

@@ -1,0 +1,64 @@
+"""Which month a customer means: 上个月, 上上个月, 10月, 2026年10月, 十月份, 这个月."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.nlu.text import normalize
+
+_MONTHS_BACK = [
+    (re.compile(r"上上个?月|前两个月|上上期"), 2),
+    (re.compile(r"上个?月|上期|上一个月"), 1),
+    (re.compile(r"本月|这个?月|当月|本期|这期|月初到现在"), 0),
+]
+_YEAR_MONTH = re.compile(r"(\d{4}|\d{2})\s*[年\-/.]\s*(\d{1,2})\s*月?")
+_MONTH = re.compile(r"(?<!\d)(\d{1,2})\s*月")
+# normalize() turns 十月 into 10月; single-character months it leaves alone.
+_SINGLE_DIGIT_MONTH = re.compile(r"(?<![一二三四五六七八九十])([一二三四五六七八九])(?=月)")
+_DIGIT = {character: str(value) for value, character in enumerate("一二三四五六七八九", start=1)}
+
+
+def months_before(today: date, count: int) -> date:
+    """The first day of the month `count` months before today's."""
+    index = today.year * 12 + today.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_meant(text: str, today: date) -> date | None:
+    """First day of the month the text names, relative to today; None when it names none.
+
+    A month without a year (10月) is the most recent such month: in January, 12月 is last
+    December. Returns dates outside 1..12 as None, so "13月" is not silently accepted.
+    """
+    plain = _SINGLE_DIGIT_MONTH.sub(lambda match: _DIGIT[match.group(1)], normalize(text))
+    if match := _YEAR_MONTH.search(plain):
+        year, month = int(match.group(1)), int(match.group(2))
+        year += 2000 if year < 100 else 0
+        return date(year, month, 1) if 1 <= month <= 12 else None
+    if match := _MONTH.search(plain):
+        month = int(match.group(1))
+        if not 1 <= month <= 12:
+            return None
+        year = today.year if month <= today.month else today.year - 1
+        return date(year, month, 1)
+    for pattern, back in _MONTHS_BACK:
+        if pattern.search(plain):
+            return months_before(today, back)
+    return None
+
+
+def month_key(month: date) -> str:
+    """The account service's month format: 2026-10."""
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def from_month_key(key: str) -> date:
+    """2026-10 → the first of October 2026."""
+    year, month = key.split("-")
+    return date(int(year), int(month), 1)
+
+
+def month_name(month: date) -> str:
+    """How the month is said back to the customer: 2026年10月."""
+    return f"{month.year}年{month.month}月"

@@ -1,0 +1,247 @@
+"""Identity verification (`verify_form`): the phone number, then the 6-digit service password.
+
+The password is checked by the account service and never kept: it is read straight from
+the customer's message by `extract_service_password` (a custom slot mapping, so no slot event
+ever carries it) and the slot is emptied as soon as it has been checked. Once verified, the
+conversation stays verified for the session: `required_slots` is then empty, so asking
+again completes the form at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.account_action import ACCOUNT_REQUEST, VERIFIED_NUMBER, VERIFY_FORM, AccountAction
+from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
+from bot.phone import digit_runs, mask_number, parse_mobile_number
+
+logger = logging.getLogger(__name__)
+
+PHONE_NUMBER = "phone_number"
+SERVICE_PASSWORD = "service_password"
+VERIFIED = "verified"
+# Set when verification cannot go on (number locked, service down): ends the form at once.
+VERIFICATION_STOPPED = "verification_stopped"
+_PASSWORD = re.compile(r"\d{6}")
+_SPACES = re.compile(r"\s+")
+
+
+def typed_password(text: str) -> str | None:
+    plain = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    return plain if _PASSWORD.fullmatch(plain) else None
+
+
+def clock_time(iso_time: str) -> str:
+    """When a lock ends, as the customer reads a clock: 19:45."""
+    try:
+        return datetime.fromisoformat(iso_time).strftime("%H:%M")
+    except ValueError:
+        return iso_time
+
+
+def account_requests(domain: DomainDict) -> dict[str, str]:
+    """Intent → account action, from the `account_request` slot's mappings in domain.yml."""
+    mappings = domain.get("slots", {}).get(ACCOUNT_REQUEST, {}).get("mappings", [])
+    return {mapping["intent"]: mapping["value"] for mapping in mappings if "intent" in mapping}
+
+
+def new_request(text: str, tracker: Tracker, domain: DomainDict) -> str | None:
+    """Another account question asked instead of answering the form ("那我套餐是什么"):
+    the account action to answer once verified. Messages with digits are answers."""
+    if digit_runs(text):
+        return None
+    return account_requests(domain).get(tracker.get_intent_of_latest_message() or "")
+
+
+def _stop(dispatcher: CollectingDispatcher, response: str, **values: Any) -> dict[str, Any]:
+    dispatcher.utter_message(response=response, **values)
+    return {PHONE_NUMBER: None, SERVICE_PASSWORD: None, VERIFICATION_STOPPED: True}
+
+
+class ValidateVerifyForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_verify_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot(VERIFIED) or tracker.get_slot(VERIFICATION_STOPPED):
+            return []
+        return domain_slots
+
+    async def extract_service_password(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Takes the customer's message as the password only when it answers that question."""
+        if tracker.active_loop_name != VERIFY_FORM:
+            return {}
+        if tracker.get_slot("requested_slot") != SERVICE_PASSWORD:
+            return {}
+        ignored = domain.get("forms", {}).get(VERIFY_FORM, {}).get("ignored_intents", [])
+        if tracker.get_intent_of_latest_message() in ignored:
+            return {}
+        return {SERVICE_PASSWORD: tracker.latest_message.get("text") or ""}
+
+    async def validate_phone_number(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        number = parse_mobile_number(text)
+        if number is None:
+            if request := new_request(text, tracker, domain):
+                dispatcher.utter_message(response="utter_after_verification")
+                return {PHONE_NUMBER: None, ACCOUNT_REQUEST: request}
+            dispatcher.utter_message(response="utter_invalid_phone_number")
+            return {PHONE_NUMBER: None}
+        try:
+            await AccountClient.from_env().summary(number)
+        except AccountServiceUnavailable as error:
+            logger.warning("verification: account service unavailable (%s)", error)
+            return _stop(dispatcher, "utter_account_service_down")
+        except AccountRequestError as error:
+            if error.code == "not_found":
+                dispatcher.utter_message(response="utter_not_our_number", number=number)
+                return {PHONE_NUMBER: None}
+            logger.warning("verification: number look-up refused (%s)", error.code)
+            return _stop(dispatcher, "utter_account_service_down")
+        return {PHONE_NUMBER: number}
+
+    async def validate_service_password(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        number = tracker.get_slot(PHONE_NUMBER)
+        text = str(value or "")
+        password = typed_password(text)
+        if not number:
+            return {SERVICE_PASSWORD: None}
+        if password is None and (request := new_request(text, tracker, domain)):
+            dispatcher.utter_message(response="utter_after_verification")
+            return {SERVICE_PASSWORD: None, ACCOUNT_REQUEST: request}
+        if password is None:
+            dispatcher.utter_message(response="utter_invalid_password_format")
+            return {SERVICE_PASSWORD: None}
+        try:
+            await AccountClient.from_env().verify(number, password)
+        except AccountServiceUnavailable as error:
+            logger.warning("verification: account service unavailable (%s)", error)
+            return _stop(dispatcher, "utter_account_service_down")
+        except AccountRequestError as error:
+            if error.code == "wrong_password":
+                dispatcher.utter_message(
+                    response="utter_wrong_password", attempts_left=error.body.get("attempts_left")
+                )
+                return {SERVICE_PASSWORD: None}
+            if error.code == "locked":
+                logger.info("verification: %s is locked", mask_number(number))
+                return _stop(
+                    dispatcher,
+                    "utter_number_locked",
+                    number=mask_number(number),
+                    until=clock_time(str(error.body.get("locked_until", ""))),
+                )
+            logger.warning("verification: password check refused (%s)", error.code)
+            return _stop(dispatcher, "utter_account_service_down")
+        logger.info("verification: %s verified", mask_number(number))
+        return {SERVICE_PASSWORD: None, VERIFIED: True, VERIFIED_NUMBER: number}
+
+
+# Validation messages that already ask for the slot again ("请重新输入…").
+_ASKS_AGAIN = {
+    "utter_invalid_phone_number",
+    "utter_not_our_number",
+    "utter_invalid_password_format",
+    "utter_wrong_password",
+}
+
+
+def said_since_customer_spoke(tracker: Tracker) -> set[str]:
+    """The responses the assistant has given since the customer's latest message."""
+    said: set[str] = set()
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            said.add(str((event.get("metadata") or {}).get("utter_action")))
+    return said
+
+
+class AskForVerificationSlot(Action, ABC):
+    """Asks for a slot of the form: with the full explanation the first time, briefly when
+    coming back to it after a question in between, and not at all when a validation
+    message has just asked again."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this action asks for."""
+
+    def name(self) -> str:
+        return f"action_ask_{VERIFY_FORM}_{self.slot}"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[EventType]:
+        if said_since_customer_spoke(tracker) & _ASKS_AGAIN:
+            return []
+        asked_before = tracker.get_slot("requested_slot") == self.slot
+        dispatcher.utter_message(
+            response=f"utter_ask_{self.slot}_again" if asked_before else f"utter_ask_{self.slot}"
+        )
+        return []
+
+
+class ActionAskPhoneNumber(AskForVerificationSlot):
+    slot = PHONE_NUMBER
+
+
+class ActionAskServicePassword(AskForVerificationSlot):
+    slot = SERVICE_PASSWORD
+
+
+class ActionResumeAccountRequest(Action):
+    """After the form: answers what the customer asked before being verified."""
+
+    def name(self) -> str:
+        return "action_resume_account_request"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[EventType]:
+        if not tracker.get_slot(VERIFIED):
+            # The form stopped and already said why (locked, service down).
+            return [SlotSet(VERIFICATION_STOPPED, None)]
+        dispatcher.utter_message(response="utter_verified")
+        request = AccountAction.registry.get(tracker.get_slot(ACCOUNT_REQUEST) or "")
+        if request is None:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        return await request().run(dispatcher, tracker, domain)
