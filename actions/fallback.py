@@ -7,9 +7,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_off
+
 FALLBACK_INTENT = "nlu_fallback"
-# From the second misunderstanding in a row the customer is offered a human.
-OFFER_HUMAN_AFTER = 2
+# From the second misunderstanding in a row the conversation goes to a human agent.
+HAND_OFF_AFTER = 2
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -26,7 +28,7 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 
 
 class ActionHandleFallback(Action):
-    """Asks to rephrase, with suggestions; from the second miss in a row offers a human.
+    """Asks to rephrase, with suggestions; from the second miss in a row hands off to a human.
 
     Rules cannot span two customer messages, hence an action rather than two rules.
     """
@@ -40,8 +42,9 @@ class ActionHandleFallback(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        if consecutive_fallbacks(tracker) >= OFFER_HUMAN_AFTER:
-            dispatcher.utter_message(response="utter_offer_human")
+        if consecutive_fallbacks(tracker) >= HAND_OFF_AFTER:
+            dispatcher.utter_message(response="utter_not_understood_again")
+            await hand_off(dispatcher, tracker)
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []

@@ -93,6 +93,18 @@ class RunningAssistant:
     action_port: int
     accounts_db: Path
     log_path: Path
+    desk_url: str
+    agent_token: str
+
+    def agent(self, method: str, path: str, **body: object) -> requests.Response:
+        """A human agent using the agent desk's API."""
+        return requests.request(
+            method,
+            f"{self.desk_url}{path}",
+            json=body or None,
+            headers={"Authorization": f"Bearer {self.agent_token}"},
+            timeout=10,
+        )
 
     @property
     def rest_url(self) -> str:
@@ -121,24 +133,36 @@ def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningA
     """Starts `python -m bot.cli.run` (what `make run` runs) on free ports, with a fresh
     account database beside the log; waits until ready. `accounts_url` points the actions
     at another account service (one that fails, say) than the one started."""
-    rasa_port, action_port, accounts_port = free_port(), free_port(), free_port()
+    rasa_port, action_port, accounts_port, desk_port = (free_port() for _ in range(4))
     accounts_db = log_path.parent / "accounts.sqlite3"
+    agent_token = uuid.uuid4().hex
     env = {
         **os.environ,
         "RASA_PORT": str(rasa_port),
         "ACTION_PORT": str(action_port),
         "ACCOUNTS_PORT": str(accounts_port),
         "ACCOUNTS_DB": str(accounts_db),
+        "HANDOFF_PORT": str(desk_port),
+        "HANDOFF_DB": str(log_path.parent / "handoff.sqlite3"),
+        "AGENT_TOKEN": agent_token,
     }
-    env.pop("ACCOUNTS_TOKEN", None)
-    env.pop("ACCOUNTS_URL", None)
+    for inherited in ("ACCOUNTS_TOKEN", "ACCOUNTS_URL", "HANDOFF_TOKEN", "HANDOFF_URL"):
+        env.pop(inherited, None)
     if accounts_url:
         env["ACCOUNTS_URL"] = accounts_url
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.run"], cwd=ROOT, env=env, stdout=log, stderr=log
     )
-    assistant = RunningAssistant(process, rasa_port, action_port, accounts_db, log_path)
+    assistant = RunningAssistant(
+        process,
+        rasa_port,
+        action_port,
+        accounts_db,
+        log_path,
+        f"http://127.0.0.1:{desk_port}",
+        agent_token,
+    )
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -11,46 +11,21 @@ ACCOUNTS_PORT (8088), ACCOUNTS_DB (var/accounts.sqlite3), ACCOUNTS_TOKEN (requir
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import sys
 from pathlib import Path
 
 from bot.accounts.app import create_app
 from bot.accounts.store import AccountStore, NotFound, is_valid_number
-from bot.privacy import install_personal_data_filter
+from bot.http import configure_service_logging
+from bot.settings import env_port
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8088
 DEFAULT_DB = "var/accounts.sqlite3"
-SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access")
 
 
 def db_path() -> Path:
     return Path(os.environ.get("ACCOUNTS_DB") or DEFAULT_DB)
-
-
-def port() -> int:
-    value = os.environ.get("ACCOUNTS_PORT") or str(DEFAULT_PORT)
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise SystemExit(f"ACCOUNTS_PORT must be a port number (1-65535), not {value!r}")
-    return int(value)
-
-
-def configure_logging() -> None:
-    """Our records to stderr; every logger that may see a number masks it.
-
-    Sanic set up its own loggers and handlers when the app was made, so this runs after.
-    """
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
-    ours = logging.getLogger("bot")
-    ours.addHandler(handler)
-    ours.setLevel(logging.INFO)
-    ours.propagate = False  # Sanic's loggers propagate to the root: no second copy of ours there
-    install_personal_data_filter(
-        logging.getLogger(), ours, *(logging.getLogger(name) for name in SANIC_LOGGERS)
-    )
 
 
 def serve() -> None:
@@ -60,11 +35,12 @@ def serve() -> None:
             "ACCOUNTS_TOKEN is not set: the account service refuses to start without the token "
             "its callers must send (`make run` generates one)."
         )
-    host, listen_port, path = os.environ.get("ACCOUNTS_HOST") or DEFAULT_HOST, port(), db_path()
+    host = os.environ.get("ACCOUNTS_HOST") or DEFAULT_HOST
+    listen_port, path = env_port("ACCOUNTS_PORT", DEFAULT_PORT), db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     store = AccountStore(path)
     app = create_app(store, token)
-    configure_logging()
+    configure_service_logging()
 
     async def close_store(*_: object) -> None:
         store.close()

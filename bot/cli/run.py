@@ -1,6 +1,6 @@
 """Starts every process the assistant needs in the foreground; Ctrl-C stops them all.
 
-    python -m bot.cli.run          # account service + action server + Rasa server
+    python -m bot.cli.run          # account service, agent desk, action server, Rasa server
     python -m bot.cli.run shell    # the same, with `rasa shell` in this terminal
 
 Ports come from the environment (see bot/settings.py). Run `python -m bot.cli.train` first
@@ -52,6 +52,14 @@ def account_service(settings: Settings) -> Service:
     )
 
 
+def agent_desk(settings: Settings) -> Service:
+    return Service(
+        "agent desk",
+        [sys.executable, "-m", "bot.handoff"],
+        f"http://127.0.0.1:{settings.handoff_port}/health",
+    )
+
+
 def action_server(settings: Settings) -> Service:
     return Service(
         "action server",
@@ -95,14 +103,19 @@ def rasa_shell(settings: Settings) -> Service:
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
-    """What the children share: addresses, and the account service's token (one made up for
-    this run unless the environment gives one, so no fixed secret exists anywhere)."""
+    """What the children share: addresses, and the tokens of the account service and the
+    agent desk (made up for this run unless the environment gives them, so no fixed secret
+    exists anywhere)."""
     return {
         **rasa_environment(),
         "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
         "ACCOUNTS_PORT": str(settings.accounts_port),
         "ACCOUNTS_URL": settings.accounts_url,
         "ACCOUNTS_TOKEN": os.environ.get("ACCOUNTS_TOKEN") or secrets.token_urlsafe(32),
+        "HANDOFF_PORT": str(settings.handoff_port),
+        "HANDOFF_URL": settings.handoff_url,
+        "HANDOFF_TOKEN": os.environ.get("HANDOFF_TOKEN") or secrets.token_urlsafe(32),
+        "AGENT_TOKEN": os.environ.get("AGENT_TOKEN") or secrets.token_urlsafe(12),
     }
 
 
@@ -110,7 +123,7 @@ class Supervisor:
     """Owns the child processes: starts them in order, waits for each, stops all together."""
 
     def __init__(self, settings: Settings) -> None:
-        self._env = child_environment(settings)
+        self.env = child_environment(settings)
         self._services: list[Service] = []
 
     def start(self, service: Service) -> None:
@@ -120,7 +133,7 @@ class Supervisor:
                 " in another terminal? Stop it, or choose other ports (see bot/settings.py)."
             )
         started = time.monotonic()
-        service.process = subprocess.Popen(service.command, env=self._env)
+        service.process = subprocess.Popen(service.command, env=self.env)
         self._services.append(service)
         if service.health_url is None:
             return
@@ -177,6 +190,12 @@ def main() -> int:
     supervisor = Supervisor(settings)
     try:
         supervisor.start(account_service(settings))
+        supervisor.start(agent_desk(settings))
+        print(
+            f"[run] agent desk for human agents: http://localhost:{settings.handoff_port}/"
+            f" — agent token: {supervisor.env['AGENT_TOKEN']}",
+            flush=True,
+        )
         supervisor.start(action_server(settings))
         if args.mode == "shell":
             supervisor.start(rasa_shell(settings))

@@ -63,7 +63,8 @@ def _responses() -> dict[str, str]:
 
 
 def _story_turns() -> list[tuple[str, list[tuple[str, str]]]]:
-    """(story name, [(customer text, expected response name)]) for every test story."""
+    """(story name, [(customer text, expected response name)]) for every test story that
+    expects a response right after a customer's message."""
     stories = []
     for path in sorted((ROOT / "tests" / "stories").glob("*.yml")):
         for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]:
@@ -75,9 +76,11 @@ def _story_turns() -> list[tuple[str, list[tuple[str, str]]]]:
                     action = step["action"]
                     if action == "utter_faq":
                         action = f"utter_{last_user['intent']}"  # utter_faq/<question>
-                    turns.append((last_user["user"].strip(), action))
+                    if action.startswith("utter_"):  # custom actions' texts: tests/actions/
+                        turns.append((last_user["user"].strip(), action))
                     last_user = None
-            stories.append((f"{path.stem}: {story['story']}", turns))
+            if turns:
+                stories.append((f"{path.stem}: {story['story']}", turns))
     return stories
 
 

@@ -1,13 +1,15 @@
-"""Not understood once: rephrase with suggestions; twice in a row: offer a human."""
+"""Not understood once: rephrase with suggestions; twice in a row: a human agent."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionHandleFallback
+from tests.conftest import free_port
 
 
 def user(intent: str, text: str = "…") -> dict[str, Any]:
@@ -34,9 +36,14 @@ async def test_first_miss_asks_to_rephrase() -> None:
     assert await responses_after(events) == ["utter_ask_rephrase"]
 
 
-async def test_second_miss_in_a_row_offers_a_human() -> None:
+async def test_second_miss_in_a_row_hands_off_or_gives_the_hotline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the agent desk unreachable, the customer gets the hotline (utter_human_contact);
+    the handoff itself is tested through the real servers in tests/acceptance/."""
+    monkeypatch.setenv("HANDOFF_URL", f"http://127.0.0.1:{free_port()}")
     events = [user("nlu_fallback"), bot("utter_ask_rephrase"), user("nlu_fallback")]
-    assert await responses_after(events) == ["utter_offer_human"]
+    assert await responses_after(events) == ["utter_not_understood_again", "utter_human_contact"]
 
 
 async def test_an_understood_message_in_between_resets_the_count() -> None:

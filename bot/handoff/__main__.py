@@ -1,0 +1,79 @@
+"""Runs the agent desk: `python -m bot.handoff` (what `make run` starts).
+
+Configuration from the environment (docs/agent_desk_api.md): HANDOFF_HOST (127.0.0.1),
+HANDOFF_PORT (8090), HANDOFF_DB (var/handoff.sqlite3), AGENT_TOKEN and HANDOFF_TOKEN (both
+required, and different), HANDOFF_CLAIM_TIMEOUT_S (300).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from bot.handoff.app import create_app
+from bot.handoff.store import HandoffStore
+from bot.http import configure_service_logging
+from bot.settings import env_port
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8090
+DEFAULT_DB = "var/handoff.sqlite3"
+DEFAULT_CLAIM_TIMEOUT_S = 300.0
+
+
+def claim_timeout_s() -> float:
+    value = os.environ.get("HANDOFF_CLAIM_TIMEOUT_S") or str(DEFAULT_CLAIM_TIMEOUT_S)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise SystemExit(
+            f"HANDOFF_CLAIM_TIMEOUT_S must be a positive number of seconds, not {value!r}"
+        )
+    return seconds
+
+
+def tokens() -> tuple[str, str]:
+    """Both tokens, or a clear refusal: without them anyone could read the conversations."""
+    agent_token = os.environ.get("AGENT_TOKEN", "")
+    internal_token = os.environ.get("HANDOFF_TOKEN", "")
+    missing = [
+        name
+        for name, value in (("AGENT_TOKEN", agent_token), ("HANDOFF_TOKEN", internal_token))
+        if not value
+    ]
+    if missing:
+        raise SystemExit(
+            f"{' and '.join(missing)} not set: the agent desk refuses to start without the "
+            "agents' token (AGENT_TOKEN) and our processes' token (HANDOFF_TOKEN); "
+            "`make run` generates both."
+        )
+    if agent_token == internal_token:
+        raise SystemExit(
+            "AGENT_TOKEN and HANDOFF_TOKEN are the same: an agent could then act as the bot. "
+            "Give them different values."
+        )
+    return agent_token, internal_token
+
+
+def main() -> None:
+    agent_token, internal_token = tokens()
+    host = os.environ.get("HANDOFF_HOST") or DEFAULT_HOST
+    listen_port, timeout_s = env_port("HANDOFF_PORT", DEFAULT_PORT), claim_timeout_s()
+    path = Path(os.environ.get("HANDOFF_DB") or DEFAULT_DB)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = HandoffStore(path)
+    app = create_app(store, agent_token, internal_token, timeout_s)
+    configure_service_logging()
+
+    async def close_store(*_: object) -> None:
+        store.shutdown()
+
+    app.register_listener(close_store, "after_server_stop")
+    app.run(host=host, port=listen_port, workers=1, debug=False, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The async client our processes use to call the agent desk's internal API.
+
+The action server opens handoffs with it; the channels' handoff gate routes the customer's
+messages through it and collects what waits for the customer. `DeskUnavailable` (refused
+connection, timeout, 5xx, or 401: our own token is wrong) means the bot carries on without
+the desk; `DeskRequestError` is the desk refusing the request (409 `already_active`, …).
+A short default timeout, because the gate sits in front of every customer message.
+
+"No active handoff" is an ordinary answer here, not an error: `active` and
+`add_customer_message` return None, since most conversations never meet a human.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from bot.http_client import JsonServiceClient, ServiceRequestError, ServiceUnavailable, segment
+
+DEFAULT_URL = "http://127.0.0.1:8090"
+
+
+class DeskUnavailable(ServiceUnavailable):
+    """The desk could not answer: down, too slow, failing (5xx), or refusing our token."""
+
+
+class DeskRequestError(ServiceRequestError):
+    """The desk refused the request (a 4xx other than 401); `code` is the API error code and
+    `body` the whole answer (for `already_active`: the active handoff and its position)."""
+
+
+class DeskClient(JsonServiceClient):
+    service_name = "agent desk"
+    logger = logging.getLogger("bot.handoff.client")
+    unavailable = DeskUnavailable
+    request_error = DeskRequestError
+
+    def __init__(self, base_url: str, token: str, timeout_s: float = 2.0) -> None:
+        super().__init__(base_url, token, timeout_s)
+
+    @classmethod
+    def from_env(cls) -> DeskClient:
+        return cls(
+            os.environ.get("HANDOFF_URL") or DEFAULT_URL, os.environ.get("HANDOFF_TOKEN", "")
+        )
+
+    async def open_handoff(
+        self,
+        sender: str,
+        channel: str,
+        number: str | None,
+        ticket: str | None,
+        transcript: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Queues the conversation: `{handoff, position}`; DeskRequestError `already_active`
+        when it already is (its body has the active handoff and position)."""
+        body = {"sender": sender, "channel": channel, "number": number, "ticket": ticket}
+        return await self._call("POST", "/internal/handoffs", {**body, "transcript": transcript})
+
+    async def active(self, sender: str) -> dict[str, Any] | None:
+        """`{handoff, position}` of the conversation's active handoff, or None."""
+        if not sender:  # no conversation, no handoff; and an empty segment names no route
+            return None
+        try:
+            return await self._call("GET", f"/internal/handoffs/{segment(sender)}")
+        except DeskRequestError as error:
+            if error.code == "no_active_handoff":
+                return None
+            raise
+
+    async def add_customer_message(self, sender: str, text: str) -> dict[str, Any] | None:
+        """Gives the customer's message to the agent: `{handoff, position, outbox}` with what
+        waits for the customer, now delivered; None when no human has the conversation."""
+        if not sender:
+            return None
+        path = f"/internal/handoffs/{segment(sender)}/messages"
+        try:
+            return await self._call("POST", path, {"text": text})
+        except DeskRequestError as error:
+            if error.code == "no_active_handoff":
+                return None
+            raise
+
+    async def take_outbox(self, sender: str) -> list[dict[str, Any]]:
+        """Every message still waiting for the customer (an agent's last words, the notice
+        that the bot is back), each delivered exactly once."""
+        if not sender:
+            return []
+        return (await self._call("POST", f"/internal/outbox/{segment(sender)}/take"))["outbox"]

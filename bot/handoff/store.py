@@ -1,0 +1,467 @@
+"""Handoffs to human agents and their messages in SQLite, and every operation of the desk.
+
+A handoff is one stay of a conversation (a Rasa `sender`) with the humans:
+`queued` → `claimed` → `returned` | `closed`, or `queued` → `expired`. A partial unique index
+allows at most one active (`queued` or `claimed`) handoff per sender, whatever the callers do.
+
+Messages keep the transcript from before the handoff (`live` 0) and everything said during it.
+`delivered` tells whether a message has reached its reader: agent replies and system notices
+wait (0) until the customer's next message takes them; everything else is delivered on arrival.
+
+Each public method is one API operation returning JSON-ready dicts, or raising a
+`HandoffError` that names the API error code. Every write is one `BEGIN IMMEDIATE`
+transaction, rolled back on any exception, so a crash leaves the data as before or after, and
+a restart of any process loses nothing. The clock is injected so that expiry can be tested
+without waiting; queue order is by id (AUTOINCREMENT never reuses one), not by time, since
+two handoffs can be opened in the same second.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bot.handoff.notices import notice
+
+SCHEMA_VERSION = "1"
+ACTIVE = ("queued", "claimed")
+AUTHORS = ("customer", "bot", "agent", "system")
+TEXT_MAX = 4000  # characters of one message; a customer's longer message is cut, not refused
+FIELD_MAX = 200  # sender, channel, number, ticket, agent name
+
+ERROR_MESSAGES = {
+    "invalid_body": "The request body must be a JSON object with the documented fields.",
+    "unknown_handoff": "No such handoff.",
+    "no_active_handoff": "This conversation has no active handoff.",
+    "already_active": "This conversation already has an active handoff.",
+    "already_claimed": "Another agent has claimed this handoff.",
+    "not_claimed_by_you": "Claim this handoff first; only its agent can act on it.",
+    "not_active": "This handoff has ended.",
+}
+
+
+class HandoffError(Exception):
+    """A refusal the API reports to the caller: `code` is the API's error code."""
+
+    def __init__(self, code: str, **details: Any) -> None:
+        self.code = code
+        self.message = ERROR_MESSAGES.get(code, code)
+        self.details = details
+        super().__init__(code)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, **self.details}
+
+
+class InvalidInput(HandoffError):
+    """Malformed input (400)."""
+
+
+class NotFound(HandoffError):
+    """No such handoff, or none active for the sender (404)."""
+
+
+class Conflict(HandoffError):
+    """The request contradicts the handoff's state (409)."""
+
+
+class SchemaMismatch(RuntimeError):
+    """The database was made by another version of this code."""
+
+
+def _local_now() -> datetime:
+    return datetime.now(timezone.utc).astimezone()
+
+
+SCHEMA = (
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sender TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        number TEXT,
+        ticket TEXT,
+        status TEXT NOT NULL
+            CHECK (status IN ('queued', 'claimed', 'returned', 'closed', 'expired')),
+        agent TEXT,
+        created_at TEXT NOT NULL,
+        created_ts REAL NOT NULL,
+        claimed_at TEXT,
+        ended_at TEXT)""",
+    """CREATE UNIQUE INDEX one_active_handoff
+        ON handoffs (sender) WHERE status IN ('queued', 'claimed')""",
+    """CREATE INDEX handoffs_by_status ON handoffs (status, id)""",
+    """CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        handoff_id INTEGER NOT NULL REFERENCES handoffs(id),
+        author TEXT NOT NULL CHECK (author IN ('customer', 'bot', 'agent', 'system')),
+        text TEXT NOT NULL,
+        at TEXT,
+        live INTEGER NOT NULL,
+        delivered INTEGER NOT NULL)""",
+    """CREATE INDEX messages_by_handoff ON messages (handoff_id, id)""",
+    """CREATE INDEX outbox ON messages (handoff_id, id) WHERE delivered = 0""",
+)
+
+# A handoff with its place in the queue and the customer messages the agent has not answered.
+HANDOFF_QUERY = """
+    SELECT h.*,
+        CASE WHEN h.status = 'queued' THEN 1 + (
+            SELECT COUNT(*) FROM handoffs q WHERE q.status = 'queued' AND q.id < h.id
+        ) END AS position,
+        (SELECT COUNT(*) FROM messages m
+            WHERE m.handoff_id = h.id AND m.author = 'customer' AND m.live = 1
+              AND m.id > COALESCE((SELECT MAX(a.id) FROM messages a
+                                   WHERE a.handoff_id = h.id AND a.author = 'agent'), 0)
+        ) AS waiting_messages
+    FROM handoffs h"""
+
+
+def _handoff(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "sender": row["sender"],
+        "channel": row["channel"],
+        "number": row["number"],
+        "ticket": row["ticket"],
+        "status": row["status"],
+        "agent": row["agent"],
+        "created_at": row["created_at"],
+        "claimed_at": row["claimed_at"],
+        "ended_at": row["ended_at"],
+        "position": row["position"],
+        "waiting_messages": row["waiting_messages"],
+    }
+
+
+def _message(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "author": row["author"],
+        "text": row["text"],
+        "at": row["at"],
+        "delivered": bool(row["delivered"]),
+    }
+
+
+def _text(value: Any, field: str, *, optional: bool = False, limit: int = FIELD_MAX) -> Any:
+    """A non-blank string of at most `limit` characters (None allowed when optional), as it
+    came: a sender id must stay byte for byte what the gate will send later."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise InvalidInput("invalid_body", field=field)
+    return value
+
+
+def _transcript(entries: Any) -> list[tuple[str, str, str | None]]:
+    """(author, text, at) of each line; a text longer than TEXT_MAX is cut."""
+    if not isinstance(entries, list):
+        raise InvalidInput("invalid_body", field="transcript")
+    lines = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise InvalidInput("invalid_body", field="transcript")
+        author, text, at = entry.get("author"), entry.get("text"), entry.get("at")
+        if author not in AUTHORS or not isinstance(text, str):
+            raise InvalidInput("invalid_body", field="transcript")
+        if at is not None and not (isinstance(at, str) and len(at) <= FIELD_MAX):
+            raise InvalidInput("invalid_body", field="transcript")
+        lines.append((author, text[:TEXT_MAX], at))
+    return lines
+
+
+class HandoffStore:
+    """The desk's database; one connection, shared by the desk's handlers and its expiry task.
+
+    WAL mode and a busy timeout let a second connection (another store on the same file, as
+    the tests' racing agents use) wait for the write lock instead of failing.
+    """
+
+    def __init__(self, path: Path, now: Callable[[], datetime] = _local_now) -> None:
+        self.path = path
+        self._now = now
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA busy_timeout=5000")
+            self._open()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def shutdown(self) -> None:
+        """Closes the database connection (`close` is the agent's operation)."""
+        with self._lock:
+            self._conn.close()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """Committed when the block ends, rolled back if it raises, also when COMMIT itself
+        fails: a transaction is never left open."""
+        with self._lock:
+            self._conn.execute(begin)
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, holding the write lock from its start."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One read transaction, so that an answer built from several queries is consistent."""
+        return self._transaction("BEGIN")
+
+    def _open(self) -> None:
+        """Creates the schema in an empty database; checks an existing one."""
+        with self._write() as conn:
+            has_meta = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            ).fetchone()
+            if has_meta:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if row is None or row["value"] != SCHEMA_VERSION:
+                    raise SchemaMismatch(
+                        f"{self.path} was made by another version of the agent desk; "
+                        "move it away to start afresh"
+                    )
+                return
+            for statement in SCHEMA:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _stamp(self) -> tuple[str, float]:
+        now = self._now()
+        return now.isoformat(timespec="seconds"), now.timestamp()
+
+    @staticmethod
+    def _find(conn: sqlite3.Connection, handoff_id: int) -> dict[str, Any]:
+        row = conn.execute(f"{HANDOFF_QUERY} WHERE h.id = ?", (handoff_id,)).fetchone()
+        if row is None:
+            raise NotFound("unknown_handoff")
+        return _handoff(row)
+
+    @staticmethod
+    def _active(conn: sqlite3.Connection, sender: str) -> dict[str, Any] | None:
+        row = conn.execute(
+            f"{HANDOFF_QUERY} WHERE h.sender = ? AND h.status IN ('queued', 'claimed')",
+            (sender,),
+        ).fetchone()
+        return None if row is None else _handoff(row)
+
+    @staticmethod
+    def _add(
+        conn: sqlite3.Connection,
+        handoff_id: int,
+        author: str,
+        text: str,
+        at: str | None,
+        *,
+        live: bool = True,
+        delivered: bool = True,
+    ) -> dict[str, Any]:
+        cursor = conn.execute(
+            "INSERT INTO messages (handoff_id, author, text, at, live, delivered)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (handoff_id, author, text, at, live, delivered),
+        )
+        row = conn.execute("SELECT * FROM messages WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        return _message(row)
+
+    @staticmethod
+    def _take(conn: sqlite3.Connection, sender: str) -> list[dict[str, Any]]:
+        """Every undelivered message for the sender, oldest first, now marked delivered."""
+        rows = conn.execute(
+            """SELECT m.* FROM messages m JOIN handoffs h ON h.id = m.handoff_id
+               WHERE h.sender = ? AND m.delivered = 0 ORDER BY m.id""",
+            (sender,),
+        ).fetchall()
+        conn.executemany(
+            "UPDATE messages SET delivered = 1 WHERE id = ?", [(row["id"],) for row in rows]
+        )
+        return [{**_message(row), "delivered": True} for row in rows]
+
+    def active(self, sender: str) -> tuple[dict[str, Any], int | None] | None:
+        """The sender's active handoff and its place in the queue (None when claimed)."""
+        with self._read() as conn:
+            handoff = self._active(conn, sender)
+        return None if handoff is None else (handoff, handoff["position"])
+
+    def list_active(self) -> list[dict[str, Any]]:
+        """What the agents see: the queue, oldest first, then the claimed handoffs."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"""{HANDOFF_QUERY} WHERE h.status IN ('queued', 'claimed')
+                    ORDER BY h.status = 'claimed', h.id"""
+            ).fetchall()
+        return [_handoff(row) for row in rows]
+
+    def get(self, handoff_id: int) -> dict[str, Any]:
+        """A handoff with its whole transcript, before and during the handoff."""
+        with self._read() as conn:
+            handoff = self._find(conn, handoff_id)
+            rows = conn.execute(
+                "SELECT * FROM messages WHERE handoff_id = ? ORDER BY id", (handoff_id,)
+            ).fetchall()
+        return {**handoff, "messages": [_message(row) for row in rows]}
+
+    # -- our processes: the action server and the handoff gate --------------------------------
+
+    def open_handoff(
+        self,
+        sender: str,
+        channel: str,
+        number: str | None,
+        ticket: str | None,
+        transcript: list[dict[str, Any]],
+    ) -> tuple[dict[str, Any], int | None]:
+        """Queues the conversation with its transcript; refuses a second active handoff."""
+        sender = _text(sender, "sender")
+        channel = _text(channel, "channel")
+        number = _text(number, "number", optional=True)
+        ticket = _text(ticket, "ticket", optional=True)
+        lines = _transcript(transcript)
+        created_at, created_ts = self._stamp()
+        with self._write() as conn:
+            active = self._active(conn, sender)
+            if active is not None:
+                raise Conflict("already_active", handoff=active, position=active["position"])
+            cursor = conn.execute(
+                """INSERT INTO handoffs (sender, channel, number, ticket, status, created_at,
+                       created_ts) VALUES (?, ?, ?, ?, 'queued', ?, ?)""",
+                (sender, channel, number, ticket, created_at, created_ts),
+            )
+            handoff_id = cursor.lastrowid
+            assert handoff_id is not None
+            conn.executemany(
+                "INSERT INTO messages (handoff_id, author, text, at, live, delivered)"
+                " VALUES (?, ?, ?, ?, 0, 1)",
+                [(handoff_id, author, text, at) for author, text, at in lines],
+            )
+            handoff = self._find(conn, handoff_id)
+        return handoff, handoff["position"]
+
+    def add_customer_message(
+        self, sender: str, text: str
+    ) -> tuple[dict[str, Any], int | None, list[dict[str, Any]]]:
+        """Keeps the customer's message for the agent and takes what waits for the customer."""
+        if not isinstance(text, str):
+            raise InvalidInput("invalid_body", field="text")
+        at, _ = self._stamp()
+        with self._write() as conn:
+            handoff = self._active(conn, sender)
+            if handoff is None:
+                raise NotFound("no_active_handoff")
+            self._add(conn, handoff["id"], "customer", text[:TEXT_MAX], at)
+            outbox = self._take(conn, sender)
+            handoff = self._find(conn, handoff["id"])
+        return handoff, handoff["position"], outbox
+
+    def take_outbox(self, sender: str) -> list[dict[str, Any]]:
+        """What waits for the customer (of any handoff: the notice after a hand-back too),
+        delivered exactly once."""
+        with self._write() as conn:
+            return self._take(conn, sender)
+
+    # -- agents -------------------------------------------------------------------------------
+
+    def claim(self, handoff_id: int, agent: str) -> dict[str, Any]:
+        """The agent takes a queued handoff. The update is conditional on the status, so of two
+        agents claiming at once (even through two connections) exactly one wins; claiming
+        one's own handoff again is harmless."""
+        agent = _text(agent, "agent").strip()
+        claimed_at, _ = self._stamp()
+        with self._write() as conn:
+            handoff = self._find(conn, handoff_id)
+            updated = conn.execute(
+                """UPDATE handoffs SET status = 'claimed', agent = ?, claimed_at = ?
+                   WHERE id = ? AND status = 'queued'""",
+                (agent, claimed_at, handoff_id),
+            ).rowcount
+            if updated != 1:
+                if handoff["status"] != "claimed":
+                    raise Conflict("not_active", status=handoff["status"])
+                if handoff["agent"] != agent:
+                    raise Conflict("already_claimed", agent=handoff["agent"])
+            return self._find(conn, handoff_id)
+
+    def _claimed_by(self, conn: sqlite3.Connection, handoff_id: int, agent: str) -> None:
+        handoff = self._find(conn, handoff_id)
+        if handoff["status"] not in ACTIVE:
+            raise Conflict("not_active", status=handoff["status"])
+        if handoff["status"] != "claimed" or handoff["agent"] != agent:
+            raise Conflict("not_claimed_by_you", agent=handoff["agent"])
+
+    def reply(self, handoff_id: int, agent: str, text: str) -> dict[str, Any]:
+        """The agent's message, stored as the customer will read it (with the signature)."""
+        agent = _text(agent, "agent").strip()
+        text = _text(text, "text", limit=TEXT_MAX).strip()
+        at, _ = self._stamp()
+        with self._write() as conn:
+            self._claimed_by(conn, handoff_id, agent)
+            formatted = notice("agent_reply", agent=agent, text=text)
+            return self._add(conn, handoff_id, "agent", formatted, at, delivered=False)
+
+    def _end(self, handoff_id: int, agent: str, status: str, notice_name: str) -> dict[str, Any]:
+        agent = _text(agent, "agent").strip()
+        ended_at, _ = self._stamp()
+        with self._write() as conn:
+            self._claimed_by(conn, handoff_id, agent)
+            conn.execute(
+                "UPDATE handoffs SET status = ?, ended_at = ? WHERE id = ?",
+                (status, ended_at, handoff_id),
+            )
+            self._add(conn, handoff_id, "system", notice(notice_name), ended_at, delivered=False)
+            return self._find(conn, handoff_id)
+
+    def hand_back(self, handoff_id: int, agent: str) -> dict[str, Any]:
+        """Back to the bot; the customer is told with their next message."""
+        return self._end(handoff_id, agent, "returned", "handed_back")
+
+    def close(self, handoff_id: int, agent: str) -> dict[str, Any]:
+        """Done; back to the bot too, with a closing notice."""
+        return self._end(handoff_id, agent, "closed", "closed")
+
+    # -- expiry -------------------------------------------------------------------------------
+
+    def expire_unclaimed(self, timeout_s: float) -> list[dict[str, Any]]:
+        """Ends the handoffs queued for `timeout_s` or longer, each with a notice for the
+        customer (the ticket's callback promise when there is a ticket); returns them."""
+        ended_at, now_ts = self._stamp()
+        with self._write() as conn:
+            rows = conn.execute(
+                "SELECT id, ticket FROM handoffs WHERE status = 'queued' AND created_ts <= ?"
+                " ORDER BY id",
+                (now_ts - timeout_s,),
+            ).fetchall()
+            for row in rows:
+                conn.execute(
+                    "UPDATE handoffs SET status = 'expired', ended_at = ? WHERE id = ?",
+                    (ended_at, row["id"]),
+                )
+                text = (
+                    notice("expired_with_ticket", ticket=row["ticket"])
+                    if row["ticket"]
+                    else notice("expired")
+                )
+                self._add(conn, row["id"], "system", text, ended_at, delivered=False)
+            return [self._find(conn, row["id"]) for row in rows]

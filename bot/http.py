@@ -1,0 +1,174 @@
+"""What our Sanic services (the account service, the agent desk) share: JSON answers, bearer
+tokens and an error handler that answers every failure in JSON.
+
+Each service keeps its own error codes and logger; this module only knows that a refusal has
+an HTTP status and a JSON body, and that some path prefixes need a token. Logged request lines
+have their phone numbers masked (138****8000), and an unexpected exception is a bare
+`500 {"error": "internal"}` whose traceback goes to the log, never to the caller.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from sanic import Sanic
+from sanic.exceptions import MethodNotSupported, PayloadTooLarge, SanicException
+from sanic.exceptions import NotFound as RouteNotFound
+from sanic.handlers import ErrorHandler
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic.response import json as sanic_json
+
+from bot.privacy import install_personal_data_filter, mask_phone_numbers
+
+SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access")
+
+# The token a request needs, by path, or None when the path is open (health, a web page).
+TokenGuard = Callable[[Request | None], str | None]
+# A service's own refusal as (status, JSON body with "error"), or None for any other exception.
+Refusal = Callable[[Exception], tuple[int, dict[str, Any]] | None]
+
+_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
+    """JSON with the Chinese left readable (no \\u escapes) for anyone using curl."""
+    return sanic_json(body, status=status, headers=headers, dumps=_dumps)
+
+
+def error(status: int, code: str, message: str, **details: Any) -> HTTPResponse:
+    return respond({"error": code, "message": message, **details}, status=status)
+
+
+def unauthorized() -> HTTPResponse:
+    return error(401, "unauthorized", "A valid bearer token is required.")
+
+
+def is_authorized(request: Request, token: str) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        credentials.strip().encode(), token.encode()
+    )
+
+
+def tokens_by_prefix(tokens: Mapping[str, str]) -> TokenGuard:
+    """A guard giving each path prefix ("/v1") its token; every other path is open."""
+    if not all(tokens.values()):
+        raise ValueError("every guarded prefix needs a non-empty token")
+    guarded = dict(tokens)
+
+    def required(request: Request | None) -> str | None:
+        if request is None:
+            return None
+        for prefix, token in guarded.items():
+            if request.path == prefix or request.path.startswith(prefix + "/"):
+                return token
+        return None
+
+    return required
+
+
+def where(request: Request | None) -> str:
+    """The request as logged: method and path, numbers masked."""
+    if request is None:
+        return "(no request)"
+    try:
+        return mask_phone_numbers(f"{request.method} {request.path}")
+    except Exception:
+        return "(unreadable request)"
+
+
+def json_object(request: Request) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is anything else (the caller's 400)."""
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def require_tokens(app: Sanic, guard: TokenGuard, logger: logging.Logger) -> None:
+    """Answers 401 before any handler runs when a guarded path lacks its token."""
+
+    async def authorize(request: Request) -> HTTPResponse | None:
+        token = guard(request)
+        if token is not None and not is_authorized(request, token):
+            logger.info("%s -> 401 unauthorized", where(request))
+            return unauthorized()
+        return None
+
+    app.register_middleware(authorize, "request")
+
+
+class JsonErrorHandler(ErrorHandler):
+    """Turns every exception into a JSON answer and logs it without personal data.
+
+    `refusal` maps the service's own exceptions to their answer; `guard` keeps callers without
+    the token from probing which guarded routes exist (they get 401, not 404/405).
+    """
+
+    def __init__(self, guard: TokenGuard, refusal: Refusal, logger: logging.Logger) -> None:
+        super().__init__()
+        self._guard = guard
+        self._refusal = refusal
+        self._logger = logger
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        try:
+            return self._answer(request, exception)
+        except Exception:  # never let Sanic fall back to its HTML/text pages
+            self._logger.exception("error handler failed")
+            return error(500, "internal", "Internal error.")
+
+    def _answer(self, request: Request | None, exception: Exception) -> HTTPResponse:
+        log, request_line = self._logger, where(request)
+        refused = self._refusal(exception)
+        if refused is not None:
+            status, body = refused
+            log.info("%s -> %d %s", request_line, status, body.get("error"))
+            return respond(body, status=status)
+        if isinstance(exception, RouteNotFound | MethodNotSupported) and request is not None:
+            token = self._guard(request)
+            if token is not None and not is_authorized(request, token):
+                log.info("%s -> 401 unauthorized", request_line)
+                return unauthorized()
+        if isinstance(exception, RouteNotFound):
+            log.info("%s -> 404 unknown_route", request_line)
+            return error(404, "unknown_route", "No such endpoint.")
+        if isinstance(exception, MethodNotSupported):
+            log.info("%s -> 405 method_not_allowed", request_line)
+            response = error(405, "method_not_allowed", "Method not allowed on this endpoint.")
+            response.headers.update(exception.headers or {})
+            return response
+        if isinstance(exception, PayloadTooLarge):
+            log.info("%s -> 413 payload_too_large", request_line)
+            return error(413, "payload_too_large", "The request body is too large.")
+        status = getattr(exception, "status_code", 500)
+        if isinstance(exception, SanicException) and 400 <= status < 500:
+            log.info("%s -> %d invalid_request", request_line, status)
+            return error(status, "invalid_request", "Malformed request.")
+        log.error("%s -> 500 internal", request_line, exc_info=exception)
+        return error(500, "internal", "Internal error.")
+
+
+def configure_service_logging() -> None:
+    """Our records to stderr; every logger that may see a number masks it.
+
+    Sanic set up its own loggers and handlers when the app was made, so this runs after.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+    ours = logging.getLogger("bot")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False  # Sanic's loggers propagate to the root: no second copy of ours there
+    install_personal_data_filter(
+        logging.getLogger(), ours, *(logging.getLogger(name) for name in SANIC_LOGGERS)
+    )

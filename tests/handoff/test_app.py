@@ -1,0 +1,377 @@
+"""The agent desk's HTTP API and web page, served for real on a loopback port inside the test.
+
+Each test gets its own app (Sanic keeps a registry of app names, so each has a unique name),
+its own database and a fixed clock (2026-11-22 10:00 +08:00, as in test_store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+from sanic import Sanic
+
+from bot.handoff.app import create_app, sweep_interval
+from bot.handoff.notices import notice
+from bot.handoff.store import HandoffStore
+from tests.accounts.test_store import Clock
+from tests.handoff.test_store import TRANSCRIPT
+
+AGENT_TOKEN = "agent-" + uuid.uuid4().hex
+INTERNAL_TOKEN = "internal-" + uuid.uuid4().hex
+NUMBER = "13800138000"
+
+# Sanic 21.12 rewrites some of its own methods when an app starts; a second app in the same
+# process fails unless test mode keeps the originals (what sanic-testing sets too).
+Sanic.test_mode = True
+
+
+@asynccontextmanager
+async def serving(app: Sanic) -> AsyncIterator[str]:
+    """The app on a free loopback port, with its listeners (the expiry task) running."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
+        sock.close()
+
+
+@dataclass
+class Desk:
+    base_url: str
+    session: aiohttp.ClientSession
+    store: HandoffStore
+    clock: Clock
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        data: bytes | None = None,
+        token: str | None = AGENT_TOKEN,
+    ) -> tuple[int, Any]:
+        """Status and decoded JSON; fails the test if the answer is not JSON."""
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        async with self.session.request(
+            method, self.base_url + path, json=body, data=data, headers=headers
+        ) as response:
+            text = await response.text()
+            assert response.content_type == "application/json", text
+            return response.status, json.loads(text)
+
+    async def internal(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        return await self.call(method, path, body=body, token=INTERNAL_TOKEN)
+
+    async def open(self, sender: str, **fields: Any) -> dict[str, Any]:
+        new = {"sender": sender, "channel": "rest", "number": None, "ticket": None}
+        status, body = await self.internal(
+            "POST", "/internal/handoffs", {**new, "transcript": TRANSCRIPT, **fields}
+        )
+        assert status == 201, body
+        return body["handoff"]
+
+
+@asynccontextmanager
+async def desk_app(tmp_path: Path, claim_timeout_s: float) -> AsyncIterator[Desk]:
+    clock = Clock()
+    store = HandoffStore(tmp_path / "handoff.sqlite3", now=clock.now)
+    app = create_app(
+        store, AGENT_TOKEN, INTERNAL_TOKEN, claim_timeout_s, name=f"desk_{uuid.uuid4().hex}"
+    )
+    try:
+        async with serving(app) as base_url, aiohttp.ClientSession() as session:
+            yield Desk(base_url, session, store, clock)
+    finally:
+        store.shutdown()
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    async with desk_app(tmp_path, claim_timeout_s=300) as running:
+        yield running
+
+
+# -- access -------------------------------------------------------------------------------------
+
+
+async def test_health_needs_no_token(desk: Desk) -> None:
+    assert await desk.call("GET", "/health", token=None) == (200, {"status": "ok"})
+
+
+AGENT_ROUTES = [
+    ("GET", "/api/handoffs"),
+    ("GET", "/api/handoffs/1"),
+    ("POST", "/api/handoffs/1/claim"),
+    ("POST", "/api/handoffs/1/reply"),
+    ("POST", "/api/handoffs/1/hand-back"),
+    ("POST", "/api/handoffs/1/close"),
+    ("GET", "/api/no-such-route"),  # no probing for routes without the token
+]
+INTERNAL_ROUTES = [
+    ("POST", "/internal/handoffs"),
+    ("GET", "/internal/handoffs/s1"),
+    ("POST", "/internal/handoffs/s1/messages"),
+    ("POST", "/internal/outbox/s1/take"),
+    ("DELETE", "/internal/handoffs/s1"),
+]
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token", "", AGENT_TOKEN + "x", INTERNAL_TOKEN])
+async def test_the_agent_api_needs_the_agent_token(desk: Desk, token: str | None) -> None:
+    for method, path in AGENT_ROUTES:
+        status, body = await desk.call(method, path, body={"agent": "小王"}, token=token)
+        assert (status, body["error"]) == (401, "unauthorized"), (method, path)
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token", INTERNAL_TOKEN[:-1], AGENT_TOKEN])
+async def test_the_internal_api_needs_the_internal_token(desk: Desk, token: str | None) -> None:
+    await desk.open("s1")
+    for method, path in INTERNAL_ROUTES:
+        status, body = await desk.call(method, path, body={"text": "x"}, token=token)
+        assert (status, body["error"]) == (401, "unauthorized"), (method, path)
+    assert len(desk.store.list_active()) == 1  # nothing was added or taken
+
+
+async def test_with_the_token_unknown_routes_are_404(desk: Desk) -> None:
+    status, body = await desk.call("GET", "/api/no-such-route")
+    assert (status, body["error"]) == (404, "unknown_route")
+    status, body = await desk.internal("DELETE", "/internal/handoffs/s1")
+    assert (status, body["error"]) == (405, "method_not_allowed")
+    status, body = await desk.call("GET", "/nowhere", token=None)
+    assert (status, body["error"]) == (404, "unknown_route")
+
+
+def test_the_tokens_must_be_given_and_differ(tmp_path: Path) -> None:
+    store = HandoffStore(tmp_path / "handoff.sqlite3")
+    try:
+        for agent_token, internal_token in (("", "x"), ("x", ""), ("same", "same")):
+            with pytest.raises(ValueError):
+                create_app(store, agent_token, internal_token, 300, name=f"d{uuid.uuid4().hex}")
+    finally:
+        store.shutdown()
+
+
+# -- the web page -------------------------------------------------------------------------------
+
+
+async def test_the_page_is_served_self_contained(desk: Desk) -> None:
+    async with desk.session.get(desk.base_url + "/") as response:
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        page = await response.text()
+        policy = response.headers["Content-Security-Policy"]
+    for label in ("坐席令牌", "接入", "发送", "交还机器人", "结束", "已被其他坐席接入"):
+        assert label in page
+    assert "sessionStorage" in page and "textContent" in page
+    assert "innerHTML" not in page and "outerHTML" not in page and "eval(" not in page
+    assert not re.search(r"https?:|//[a-z0-9]|@import|<link|<iframe|src=", page, re.I)
+    assert "connect-src 'self'" in policy and "default-src 'none'" in policy
+
+
+# -- malformed requests -------------------------------------------------------------------------
+
+
+async def test_malformed_json_is_400(desk: Desk) -> None:
+    handoff = await desk.open("s1")
+    for data in (b"{bad json", b"", b"[1, 2]", b'"text"', b"\xff\xfe"):
+        for token, path in [
+            (INTERNAL_TOKEN, "/internal/handoffs"),
+            (INTERNAL_TOKEN, "/internal/handoffs/s1/messages"),
+            (AGENT_TOKEN, f"/api/handoffs/{handoff['id']}/claim"),
+            (AGENT_TOKEN, f"/api/handoffs/{handoff['id']}/reply"),
+        ]:
+            status, body = await desk.call("POST", path, data=data, token=token)
+            assert (status, body["error"]) == (400, "invalid_body"), (path, data)
+            assert body["message"]
+    status, body = await desk.internal("POST", "/internal/handoffs", {"sender": "s2"})
+    assert (status, body["error"], body["field"]) == (400, "invalid_body", "channel")
+    status, body = await desk.call("POST", f"/api/handoffs/{handoff['id']}/claim", body={})
+    assert (status, body["field"]) == (400, "agent")
+    status, body = await desk.internal("POST", "/internal/handoffs/s1/messages", {"txt": "x"})
+    assert (status, body["field"]) == (400, "text")
+    assert desk.store.get(handoff["id"])["status"] == "queued"
+
+
+async def test_oversized_bodies_are_refused(desk: Desk) -> None:
+    huge = [{"author": "customer", "text": "长" * 4000}] * 100
+    status, body = await desk.internal(
+        "POST", "/internal/handoffs", {"sender": "s1", "channel": "rest", "transcript": huge}
+    )
+    assert (status, body["error"]) == (413, "payload_too_large")
+
+
+# -- the conversation, end to end ---------------------------------------------------------------
+
+
+async def test_a_handoff_from_queue_to_hand_back(desk: Desk) -> None:
+    sender = "渠道/用户 1?"  # any character survives the path
+    status, opened = await desk.internal(
+        "POST",
+        "/internal/handoffs",
+        {
+            "sender": sender,
+            "channel": "socketio",
+            "number": NUMBER,
+            "ticket": "TS202611220042",
+            "transcript": TRANSCRIPT,
+        },
+    )
+    assert (status, opened["position"], opened["handoff"]["status"]) == (201, 1, "queued")
+    handoff_id = opened["handoff"]["id"]
+    status, body = await desk.internal("POST", "/internal/handoffs", {**opened["handoff"]})
+    assert (status, body["error"], body["position"]) == (409, "already_active", 1)
+    assert body["handoff"]["id"] == handoff_id
+    path = quote(sender, safe="")
+    assert await desk.internal("GET", f"/internal/handoffs/{path}") == (200, opened)
+
+    status, listed = await desk.call("GET", "/api/handoffs")
+    [seen] = listed["handoffs"]
+    assert (seen["number"], seen["ticket"], seen["position"]) == (
+        "138****8000",
+        "TS202611220042",
+        1,
+    )
+    assert NUMBER not in json.dumps(listed)
+    status, detail = await desk.call("GET", f"/api/handoffs/{handoff_id}")
+    assert [m["text"] for m in detail["handoff"]["messages"]] == [m["text"] for m in TRANSCRIPT]
+
+    status, claimed = await desk.call(
+        "POST", f"/api/handoffs/{handoff_id}/claim", body={"agent": "小王"}
+    )
+    assert (status, claimed["handoff"]["agent"], claimed["handoff"]["position"]) == (
+        200,
+        "小王",
+        None,
+    )
+    status, taken = await desk.internal(
+        "POST", f"/internal/handoffs/{path}/messages", {"text": "我的话费不对"}
+    )
+    assert (status, taken["outbox"], taken["handoff"]["waiting_messages"]) == (201, [], 1)
+    status, sent = await desk.call(
+        "POST", f"/api/handoffs/{handoff_id}/reply", body={"agent": "小王", "text": "马上帮您查"}
+    )
+    assert (status, sent["message"]["text"], sent["message"]["delivered"]) == (
+        201,
+        "人工客服小王：马上帮您查",
+        False,
+    )
+    status, taken = await desk.internal(
+        "POST", f"/internal/handoffs/{path}/messages", {"text": "好的"}
+    )
+    assert [m["text"] for m in taken["outbox"]] == ["人工客服小王：马上帮您查"]
+
+    status, ended = await desk.call(
+        "POST", f"/api/handoffs/{handoff_id}/hand-back", body={"agent": "小王"}
+    )
+    assert (status, ended["handoff"]["status"]) == (200, "returned")
+    status, body = await desk.internal("GET", f"/internal/handoffs/{path}")
+    assert (status, body["error"]) == (404, "no_active_handoff")
+    status, body = await desk.internal("POST", f"/internal/handoffs/{path}/messages", {"text": "?"})
+    assert (status, body["error"]) == (404, "no_active_handoff")
+    status, body = await desk.internal("POST", f"/internal/outbox/{path}/take")
+    assert (status, [m["text"] for m in body["outbox"]]) == (200, [notice("handed_back")])
+    assert await desk.internal("POST", f"/internal/outbox/{path}/take") == (200, {"outbox": []})
+    status, listed = await desk.call("GET", "/api/handoffs")
+    assert listed == {"handoffs": []}
+
+
+async def test_refusals_have_their_codes(desk: Desk) -> None:
+    handoff = await desk.open("s1")
+    base = f"/api/handoffs/{handoff['id']}"
+    for method, path in [
+        ("GET", "/api/handoffs/999"),
+        ("GET", "/api/handoffs/abc"),
+        ("POST", "/api/handoffs/-1/claim"),
+        ("POST", "/api/handoffs/999/reply"),
+    ]:
+        status, body = await desk.call(method, path, body={"agent": "小王", "text": "在"})
+        assert (status, body["error"]) == (404, "unknown_handoff"), path
+    status, body = await desk.call("POST", f"{base}/reply", body={"agent": "小王", "text": "在"})
+    assert (status, body["error"]) == (409, "not_claimed_by_you")
+    await desk.call("POST", f"{base}/claim", body={"agent": "小王"})
+    status, body = await desk.call("POST", f"{base}/claim", body={"agent": "小李"})
+    assert (status, body["error"], body["agent"]) == (409, "already_claimed", "小王")
+    status, body = await desk.call("POST", f"{base}/close", body={"agent": "小李"})
+    assert (status, body["error"]) == (409, "not_claimed_by_you")
+    status, body = await desk.call("POST", f"{base}/close", body={"agent": "小王"})
+    assert (status, body["handoff"]["status"]) == (200, "closed")
+    status, body = await desk.call("POST", f"{base}/hand-back", body={"agent": "小王"})
+    assert (status, body["error"], body["status"]) == (409, "not_active", "closed")
+    status, body = await desk.internal("POST", "/internal/outbox/s1/take")
+    assert [m["text"] for m in body["outbox"]] == [notice("closed")]
+
+
+# -- failures and logs --------------------------------------------------------------------------
+
+
+async def test_an_internal_error_is_json_without_a_traceback(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(sender: str) -> None:
+        raise RuntimeError(f"database exploded while reading {sender}")
+
+    monkeypatch.setattr(desk.store, "active", broken)
+    caplog.set_level(logging.INFO, logger="bot.handoff")
+    status, body = await desk.internal("GET", f"/internal/handoffs/{NUMBER}")
+    assert (status, body["error"]) == (500, "internal")
+    assert "Traceback" not in json.dumps(body) and "exploded" not in json.dumps(body)
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.exc_info is not None  # the traceback goes to the log
+    assert record.getMessage() == "GET /internal/handoffs/138****8000 -> 500 internal"
+
+
+# -- expiry -------------------------------------------------------------------------------------
+
+
+def test_the_sweep_interval() -> None:
+    assert sweep_interval(300) == 5
+    assert sweep_interval(4) == 2
+
+
+async def test_the_background_task_expires_unclaimed_handoffs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 0.2 s timeout sweeps every 0.1 s; the clock, not the wait, makes the handoff old."""
+    caplog.set_level(logging.INFO, logger="bot.handoff")
+    async with desk_app(tmp_path, claim_timeout_s=0.2) as desk:
+        await desk.open("s1", ticket="TS202611220042")
+        await desk.open("s2")
+        desk.store.claim(2, "小王")
+        assert desk.store.active("s1") is not None  # the clock has not moved: still queued
+        desk.clock.advance(seconds=1)
+        deadline = time.monotonic() + 5
+        while desk.store.active("s1") is not None:
+            assert time.monotonic() < deadline, "not expired within 5 s"
+            await asyncio.sleep(0.05)  # polling for the background task, with a deadline
+        status, body = await desk.internal("POST", "/internal/outbox/s1/take")
+        assert status == 200
+        assert [m["text"] for m in body["outbox"]] == [
+            notice("expired_with_ticket", ticket="TS202611220042")
+        ]
+        assert desk.store.active("s2") is not None  # claimed: never expires
+    assert "handoff 1 expired: nobody claimed it in 0.2 s" in caplog.text

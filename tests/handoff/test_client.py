@@ -1,0 +1,274 @@
+"""Our processes' client against the real desk (`python -m bot.handoff` in a subprocess), and
+against a desk that is down or hangs.
+
+The desk runs once for this module on a free port with its own database, so each test uses
+senders of its own; an agent's part is played over the agent API with `requests`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.handoff.client import DEFAULT_URL, DeskClient, DeskRequestError, DeskUnavailable
+from bot.handoff.notices import notice
+from tests.conftest import free_port
+from tests.handoff.test_store import TRANSCRIPT
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_S = 30
+NUMBER = "13800138000"
+
+
+@dataclass
+class RunningDesk:
+    """The agent desk in its own process, as `make run` starts it."""
+
+    url: str
+    agent_token: str
+    internal_token: str
+    db_path: Path
+    log_path: Path
+
+    def client(self, timeout_s: float = 2.0) -> DeskClient:
+        return DeskClient(self.url, self.internal_token, timeout_s=timeout_s)
+
+    def agent(self, handoff_id: int, action: str, **body: Any) -> dict[str, Any]:
+        """What an agent's page does: one call of the agent API."""
+        response = requests.post(
+            f"{self.url}/api/handoffs/{handoff_id}/{action}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.agent_token}"},
+            timeout=5,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def desk_environment(db_path: Path, **overrides: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HANDOFF_HOST": "127.0.0.1",
+        "HANDOFF_DB": str(db_path),
+        "AGENT_TOKEN": "agent-" + uuid.uuid4().hex,
+        "HANDOFF_TOKEN": "internal-" + uuid.uuid4().hex,
+        **overrides,
+    }
+
+
+@contextmanager
+def running_desk(db_path: Path, log_path: Path) -> Iterator[RunningDesk]:
+    """`python -m bot.handoff` on a free port; stopped with Ctrl-C (SIGINT) at the end."""
+    port = free_port()
+    env = desk_environment(db_path, HANDOFF_PORT=str(port))
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.handoff"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    desk = RunningDesk(
+        f"http://127.0.0.1:{port}", env["AGENT_TOKEN"], env["HANDOFF_TOKEN"], db_path, log_path
+    )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the agent desk exited: {log_path.read_text()}")
+            try:
+                if requests.get(f"{desk.url}/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"not ready in time: {log_path.read_text()}") from None
+                time.sleep(0.1)  # polling for start-up, not waiting for a result
+        yield desk
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
+    folder = tmp_path_factory.mktemp("agent-desk")
+    with running_desk(folder / "not-yet" / "handoff.sqlite3", folder / "desk.log") as running:
+        yield running
+
+
+def desk_command(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.handoff"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+# -- calls against the real desk ----------------------------------------------------------------
+
+
+async def test_a_conversation_with_an_agent(desk: RunningDesk) -> None:
+    client, sender = desk.client(), "会话/1 ?" + uuid.uuid4().hex[:6]
+    opened = await client.open_handoff(sender, "rest", "138****8000", None, TRANSCRIPT)
+    assert opened["handoff"]["status"] == "queued" and opened["position"] >= 1
+    handoff_id = opened["handoff"]["id"]
+    assert (await client.active(sender))["handoff"]["id"] == handoff_id  # type: ignore[index]
+
+    kept = await client.add_customer_message(sender, "有人吗？")
+    assert kept is not None and kept["outbox"] == []
+    desk.agent(handoff_id, "claim", agent="小王")
+    desk.agent(handoff_id, "reply", agent="小王", text="您好，我是小王")
+    kept = await client.add_customer_message(sender, "话费多扣了")
+    assert kept is not None
+    assert (kept["handoff"]["status"], kept["position"]) == ("claimed", None)
+    assert [m["text"] for m in kept["outbox"]] == ["人工客服小王：您好，我是小王"]
+
+    desk.agent(handoff_id, "reply", agent="小王", text="已为您退回")
+    desk.agent(handoff_id, "hand-back", agent="小王")
+    assert await client.add_customer_message(sender, "谢谢") is None  # the bot answers now
+    assert await client.active(sender) is None
+    assert [m["text"] for m in await client.take_outbox(sender)] == [
+        "人工客服小王：已为您退回",
+        notice("handed_back"),
+    ]
+    assert await client.take_outbox(sender) == []
+
+
+async def test_a_second_handoff_is_refused_with_the_first(desk: RunningDesk) -> None:
+    client, sender = desk.client(), f"twice-{uuid.uuid4().hex[:8]}"
+    first = await client.open_handoff(sender, "rest", None, "TS202611220042", [])
+    with pytest.raises(DeskRequestError) as twice:
+        await client.open_handoff(sender, "rest", None, None, TRANSCRIPT)
+    assert (twice.value.status, twice.value.code) == (409, "already_active")
+    assert twice.value.body["handoff"]["id"] == first["handoff"]["id"]
+    assert twice.value.body["position"] == first["position"]
+
+
+async def test_malformed_requests_are_request_errors(desk: RunningDesk) -> None:
+    with pytest.raises(DeskRequestError) as malformed:
+        await desk.client().open_handoff("", "rest", None, None, [])
+    assert (malformed.value.status, malformed.value.code) == (400, "invalid_body")
+    assert malformed.value.body["field"] == "sender"
+
+
+async def test_no_conversation_no_call(desk: RunningDesk) -> None:
+    client = DeskClient(f"http://127.0.0.1:{free_port()}", "token")  # nobody listens there
+    assert await client.active("") is None
+    assert await client.add_customer_message("", "你好") is None
+    assert await client.take_outbox("") == []
+    assert await desk.client().active(f"never-{uuid.uuid4().hex}") is None
+
+
+async def test_a_wrong_token_is_our_misconfiguration(desk: RunningDesk) -> None:
+    for token in ("not-the-token", desk.agent_token):
+        with pytest.raises(DeskUnavailable):
+            await DeskClient(desk.url, token).take_outbox("s1")
+
+
+async def test_the_desk_log_has_no_numbers(desk: RunningDesk) -> None:
+    assert await desk.client().active(NUMBER) is None  # a sender id may well be a number
+    log = desk.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "GET /internal/handoffs/138****8000 -> 404 no_active_handoff" in log
+    assert NUMBER not in log
+
+
+def test_handoffs_survive_a_restart(tmp_path: Path) -> None:
+    db_path, log_path = tmp_path / "handoff.sqlite3", tmp_path / "desk.log"
+    with running_desk(db_path, log_path) as first:
+        opened = asyncio.run(first.client().open_handoff("s1", "rest", None, None, TRANSCRIPT))
+    with running_desk(db_path, log_path) as second:
+        assert asyncio.run(second.client().active("s1")) == opened
+
+
+# -- a desk that is down or hangs ---------------------------------------------------------------
+
+
+async def test_a_desk_that_is_down_is_unavailable_at_once() -> None:
+    client = DeskClient(f"http://127.0.0.1:{free_port()}", "token")
+    started = time.monotonic()
+    for call in (client.take_outbox("s1"), client.add_customer_message("s1", "你好")):
+        with pytest.raises(DeskUnavailable):
+            await call
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.fixture
+async def silent_server() -> AsyncIterator[str]:
+    """Accepts connections and never answers."""
+    release = asyncio.Event()
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await release.wait()
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    release.set()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_a_desk_that_never_answers_times_out(
+    silent_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = DeskClient(silent_server, "token", timeout_s=0.3)
+    started = time.monotonic()
+    with pytest.raises(DeskUnavailable):
+        await client.active(NUMBER)
+    assert 0.3 <= time.monotonic() - started < 1.3
+    assert "agent desk: GET /internal/handoffs/138****8000 timed out" in caplog.text
+    assert NUMBER not in caplog.text
+
+
+def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDOFF_URL", "http://127.0.0.1:9999/")
+    monkeypatch.setenv("HANDOFF_TOKEN", "secret-token")
+    client = DeskClient.from_env()
+    assert (client.base_url, client.timeout_s) == ("http://127.0.0.1:9999", 2.0)
+    assert "secret-token" not in repr(client)
+    monkeypatch.delenv("HANDOFF_URL")
+    assert DeskClient.from_env().base_url == DEFAULT_URL == "http://127.0.0.1:8090"
+
+
+# -- starting the desk --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"AGENT_TOKEN": ""}, "AGENT_TOKEN not set"),
+        ({"HANDOFF_TOKEN": ""}, "HANDOFF_TOKEN not set"),
+        ({"AGENT_TOKEN": "", "HANDOFF_TOKEN": ""}, "AGENT_TOKEN and HANDOFF_TOKEN not set"),
+        ({"AGENT_TOKEN": "same", "HANDOFF_TOKEN": "same"}, "are the same"),
+        ({"HANDOFF_CLAIM_TIMEOUT_S": "soon"}, "HANDOFF_CLAIM_TIMEOUT_S must be"),
+        ({"HANDOFF_CLAIM_TIMEOUT_S": "0"}, "HANDOFF_CLAIM_TIMEOUT_S must be"),
+        ({"HANDOFF_PORT": "80000"}, "HANDOFF_PORT must be"),
+    ],
+)
+def test_starting_without_what_it_needs_is_refused(
+    tmp_path: Path, overrides: dict[str, str], expected: str
+) -> None:
+    db_path = tmp_path / "handoff.sqlite3"
+    refused = desk_command(desk_environment(db_path, **overrides))
+    assert refused.returncode != 0
+    assert expected in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not db_path.exists()
