@@ -19,8 +19,8 @@ export PYTHONHASHSEED := 0
 	accounts-reset accounts-unlock
 
 help:
-	@echo "make run      start the assistant: Rasa :5005 (REST), actions :5055, accounts :8088;"
-	@echo "             Ctrl-C stops them all"
+	@echo "make run      start the assistant: Rasa :5005 (REST), actions :5055, accounts :8088,"
+	@echo "             agent desk :8090 (prints the agent token); Ctrl-C stops them all"
 	@echo "make shell    talk to the assistant in this terminal (accounts and actions included)"
 	@echo "make test     lint, validate data, train if needed, run every test"
 	@echo "make train    train a model if data, config or domain changed"

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from bot.cli import rasa_environment
 
-# Set from measurement with these seeded folds (README, "Measured"): intent F1 0.969,
-# FAQ answer F1 0.901.
-INTENT_F1_FLOOR = 0.95
+# Set from measurement with these seeded folds (README, "Measured"): intent F1 0.893,
+# FAQ answer F1 0.906. (Intent F1 was 0.969 with FAQ and small talk only; the account and
+# complaint intents are mistaken for FAQ questions more often — see README.)
+INTENT_F1_FLOOR = 0.88
 RESPONSE_F1_FLOOR = 0.88
 FOLD_SEED = 2024
 RESULTS_DIR = Path("results/nlu-cross-validation")

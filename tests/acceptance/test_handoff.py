@@ -3,9 +3,11 @@ REST channel, the agent on the agent desk's API."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import DEMO_PASSWORDS, RunningAssistant, texts
+from tests.conftest import DEMO_PASSWORDS, RunningAssistant, start_assistant, texts
 
 pytestmark = pytest.mark.server
 
@@ -106,3 +108,23 @@ def test_the_agent_api_needs_the_agent_token(assistant: RunningAssistant) -> Non
 
 def handoff_messages(assistant: RunningAssistant, handoff_id: int) -> list[dict]:
     return assistant.agent("GET", f"/api/handoffs/{handoff_id}").json()["handoff"]["messages"]
+
+
+def test_a_queued_conversation_survives_a_restart(tmp_path: Path, sender: str) -> None:
+    """Everything is stored: after `make run` is stopped and started again, the conversation is
+    still with the humans and nothing the customer sent is lost."""
+    first = start_assistant(tmp_path / "first.log")
+    try:
+        assert "您前面还有" in texts(first.say(sender, "转人工"))
+        first.say(sender, "我的宽带也坏了")
+    finally:
+        assert first.stop() == 0
+    second = start_assistant(tmp_path / "second.log")
+    try:
+        kept = texts(second.say(sender, "还要等多久"))
+        assert "您前面还有" in kept
+        handoff = waiting(second, sender)
+        texts_kept = [message["text"] for message in handoff_messages(second, handoff["id"])]
+        assert texts_kept[-2:] == ["我的宽带也坏了", "还要等多久"]
+    finally:
+        second.stop()
