@@ -85,8 +85,8 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
             dispatcher.utter_message(response="utter_human_contact")
             return
         opened = error.body
-    ahead = max(0, int(opened.get("position") or 1) - 1)
-    dispatcher.utter_message(response="utter_handoff_queued", ahead=ahead)
+    position = max(1, int(opened.get("position") or 1))
+    dispatcher.utter_message(response="utter_handoff_queued", position=position)
 
 
 class ActionHandoff(Action):

@@ -114,11 +114,18 @@ class JsonErrorHandler(ErrorHandler):
     the token from probing which guarded routes exist (they get 401, not 404/405).
     """
 
-    def __init__(self, guard: TokenGuard, refusal: Refusal, logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        guard: TokenGuard,
+        refusal: Refusal,
+        logger: logging.Logger,
+        routine: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__()
         self._guard = guard
         self._refusal = refusal
         self._logger = logger
+        self._routine = routine  # refusals that are normal answers: logged at DEBUG only
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         try:
@@ -132,7 +139,8 @@ class JsonErrorHandler(ErrorHandler):
         refused = self._refusal(exception)
         if refused is not None:
             status, body = refused
-            log.info("%s -> %d %s", request_line, status, body.get("error"))
+            level = logging.DEBUG if body.get("error") in self._routine else logging.INFO
+            log.log(level, "%s -> %d %s", request_line, status, body.get("error"))
             return respond(body, status=status)
         if isinstance(exception, RouteNotFound | MethodNotSupported) and request is not None:
             token = self._guard(request)

@@ -62,6 +62,6 @@ class HandoffGate:
             return False
         texts = [item["text"] for item in taken["outbox"]]
         if taken["handoff"]["status"] == "queued" and not texts:
-            texts.append(notice("queued", ahead=max(0, (taken["position"] or 1) - 1)))
+            texts.append(notice("queued", position=max(1, taken["position"] or 1)))
         await _send_all(message.output_channel, sender, texts)
         return True

@@ -114,7 +114,9 @@ def create_app(
         raise ValueError("the claim timeout must be positive")
     page = PAGE_FILE.read_bytes()
     guard = tokens_by_prefix({"/api": agent_token, "/internal": internal_token})
-    app = Sanic(name, error_handler=JsonErrorHandler(guard, refusal, logger))
+    # Asked for every customer message: "no handoff" is the usual answer, not worth a log line.
+    routine = frozenset({"no_active_handoff"})
+    app = Sanic(name, error_handler=JsonErrorHandler(guard, refusal, logger, routine))
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_BYTES
     require_tokens(app, guard, logger)

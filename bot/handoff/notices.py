@@ -16,7 +16,7 @@ import yaml
 MESSAGES_FILE = Path(__file__).resolve().parents[2] / "data" / "handoff" / "messages.yml"
 # Each notice and the fields it is filled with.
 FIELDS: dict[str, frozenset[str]] = {
-    "queued": frozenset({"ahead"}),
+    "queued": frozenset({"position"}),
     "agent_reply": frozenset({"agent", "text"}),
     "expired_with_ticket": frozenset({"ticket"}),
     "expired": frozenset(),

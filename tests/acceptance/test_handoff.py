@@ -36,7 +36,7 @@ def test_complaint_ticket_handoff_agent_reply_and_back_to_the_bot(
     assert "转接人工" in filed or "人工客服" in filed
 
     queued = texts(assistant.say(sender, "好的"))
-    assert "您前面还有" in queued
+    assert "排在第" in queued
 
     # The bot no longer answers; the message is kept for the agent.
     kept = texts(assistant.say(sender, "彩铃怎么收费"))
@@ -71,8 +71,8 @@ def test_complaint_ticket_handoff_agent_reply_and_back_to_the_bot(
 
 
 def test_asking_for_a_human_at_any_time(assistant: RunningAssistant, sender: str) -> None:
-    assert "您前面还有" in texts(assistant.say(sender, "转人工"))
-    assert "您前面还有" in texts(assistant.say(sender, "有人吗"))  # kept, not answered
+    assert "排在第" in texts(assistant.say(sender, "转人工"))
+    assert "排在第" in texts(assistant.say(sender, "有人吗"))  # kept, not answered
     handoff = waiting(assistant, sender)
     assert [m["text"] for m in handoff_messages(assistant, handoff["id"])][-1] == "有人吗"
     assert assistant.agent("POST", f"/api/handoffs/{handoff['id']}/claim", agent="小王").ok
@@ -115,14 +115,14 @@ def test_a_queued_conversation_survives_a_restart(tmp_path: Path, sender: str) -
     still with the humans and nothing the customer sent is lost."""
     first = start_assistant(tmp_path / "first.log")
     try:
-        assert "您前面还有" in texts(first.say(sender, "转人工"))
+        assert "排在第" in texts(first.say(sender, "转人工"))
         first.say(sender, "我的宽带也坏了")
     finally:
         assert first.stop() == 0
     second = start_assistant(tmp_path / "second.log")
     try:
         kept = texts(second.say(sender, "还要等多久"))
-        assert "您前面还有" in kept
+        assert "排在第" in kept
         handoff = waiting(second, sender)
         texts_kept = [message["text"] for message in handoff_messages(second, handoff["id"])]
         assert texts_kept[-2:] == ["我的宽带也坏了", "还要等多久"]

@@ -393,9 +393,9 @@ def test_malformed_handoffs_are_refused(
 
 def test_the_notices_are_checked_when_loaded(tmp_path: Path) -> None:
     assert set(notices.templates()) == set(notices.FIELDS)
-    assert "{ahead}" not in notice("queued", ahead=2) and "2" in notice("queued", ahead=2)
+    assert "{position}" not in notice("queued", position=2) and "2" in notice("queued", position=2)
     missing = tmp_path / "missing.yml"
-    missing.write_text("handoff_messages:\n  queued: '前面{ahead}位'\n", encoding="utf-8")
+    missing.write_text("handoff_messages:\n  queued: '第{position}位'\n", encoding="utf-8")
     with pytest.raises(ValueError, match="agent_reply is missing"):
         notices.templates(missing)
     misspelt = tmp_path / "misspelt.yml"
