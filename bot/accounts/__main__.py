@@ -43,7 +43,7 @@ def serve() -> None:
     configure_service_logging()
 
     async def close_store(*_: object) -> None:
-        store.close()
+        store.shutdown()
 
     app.register_listener(close_store, "after_server_stop")
     app.run(host=host, port=listen_port, workers=1, debug=False, access_log=False)
@@ -61,7 +61,7 @@ def unlock(number: str) -> None:
     except NotFound:
         raise SystemExit(f"{number} is not a customer in {path}.") from None
     finally:
-        store.close()
+        store.shutdown()
     print(f"{number} unlocked." if result["was_locked"] else f"{number} was not locked.")
 
 

@@ -17,15 +17,15 @@ import hmac
 import re
 import secrets
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.sqlite_store import ServiceError, SqliteStore, local_now
 
 SEED_FILE = Path(__file__).with_name("seed.yml")
 SCHEMA_VERSION = "1"
@@ -66,17 +66,10 @@ ERROR_MESSAGES = {
 }
 
 
-class AccountError(Exception):
-    """A refusal the API reports to the caller: `code` is the API's error code."""
+class AccountError(ServiceError):
+    """A refusal of the account service's API."""
 
-    def __init__(self, code: str, **details: Any) -> None:
-        self.code = code
-        self.message = ERROR_MESSAGES.get(code, code)
-        self.details = details
-        super().__init__(code)
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message, **self.details}
+    messages = ERROR_MESSAGES
 
 
 class InvalidInput(AccountError):
@@ -110,10 +103,6 @@ class Locked(AccountError):
         self.until = until
 
 
-class SchemaMismatch(RuntimeError):
-    """The database was made by another version of this code."""
-
-
 def is_valid_number(number: str) -> bool:
     return NUMBER_PATTERN.fullmatch(number) is not None
 
@@ -138,10 +127,6 @@ def previous_month_key(day: date) -> str:
 def yuan_text(fen: int) -> str:
     """A rate as the KB writes it: 600 → "6", 19 → "0.19"."""
     return str(fen // 100) if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
-
-
-def _local_now() -> datetime:
-    return datetime.now(timezone.utc).astimezone()
 
 
 def _hash_password(password: str, salt: bytes) -> bytes:
@@ -275,90 +260,38 @@ class Account:
         return self.contract_ends is not None and today <= self.contract_ends
 
 
-class AccountStore:
-    """The account database; one connection, used by one process (the service) at a time.
+class AccountStore(SqliteStore):
+    """The account database; the operator's `unlock` command opens a second connection on the
+    same file while the service runs (see bot/sqlite_store.py)."""
 
-    WAL mode lets the operator's `unlock` command write while the service is running;
-    `check_same_thread=False` because Sanic opens the store in its main thread and serves in
-    its loop's; the lock keeps transactions from interleaving should threads ever share it.
-    """
+    schema = SCHEMA
+    schema_version = SCHEMA_VERSION
+    made_by = "the account service"
+    afresh = "run `python -m bot.accounts reset` to start afresh"
 
     def __init__(
         self,
         path: Path,
         today: Callable[[], date] = date.today,
-        now: Callable[[], datetime] = _local_now,
+        now: Callable[[], datetime] = local_now,
         seed_file: Path = SEED_FILE,
     ) -> None:
-        self.path = path
         self._today = today
         self._now = now
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        try:
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA busy_timeout=5000")
-            self._open(seed_file)
-        except BaseException:
-            self._conn.close()
-            raise
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    # -- transactions -------------------------------------------------------------------------
-
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        """Committed when the block ends, rolled back if it raises, also when COMMIT itself
-        fails (disk full, I/O error): a transaction is never left open."""
-        with self._lock:
-            self._conn.execute(begin)
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction, holding the write lock from its start."""
-        return self._transaction("BEGIN IMMEDIATE")
-
-    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One read transaction, so that an answer built from several queries is consistent."""
-        return self._transaction("BEGIN")
+        self._seed_file = seed_file
+        super().__init__(path)
 
     # -- seeding ------------------------------------------------------------------------------
 
-    def _open(self, seed_file: Path) -> None:
-        """Creates and seeds an empty database in one transaction; checks an existing one."""
-        with self._write() as conn:
-            has_meta = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-            ).fetchone()
-            if has_meta:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if row is None or row["value"] != SCHEMA_VERSION:
-                    raise SchemaMismatch(
-                        f"{self.path} was made by another version of the account service; "
-                        "run `python -m bot.accounts reset` to start afresh"
-                    )
-                return
-            for statement in SCHEMA:
-                conn.execute(statement)
-            self._seed(conn, yaml.safe_load(seed_file.read_text(encoding="utf-8")))
+    def _populate(self, conn: sqlite3.Connection) -> None:
+        self._seed(conn, yaml.safe_load(self._seed_file.read_text(encoding="utf-8")))
 
     def _seed(self, conn: sqlite3.Connection, seed: dict[str, Any]) -> None:
         today = self._today()
         this_month, last_month = month_key(today), previous_month_key(today)
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?)",
-            [("schema_version", SCHEMA_VERSION), ("seeded_on", today.isoformat())],
+            [("seeded_on", today.isoformat())],
         )
         conn.executemany("INSERT INTO rates (name, fen) VALUES (?, ?)", seed["rates"].items())
         for position, service in enumerate(seed["services"]):

@@ -19,14 +19,13 @@ two handoffs can be opened in the same second.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.handoff.notices import notice
+from bot.sqlite_store import ServiceError, SqliteStore, local_now
 
 SCHEMA_VERSION = "1"
 ACTIVE = ("queued", "claimed")
@@ -45,17 +44,10 @@ ERROR_MESSAGES = {
 }
 
 
-class HandoffError(Exception):
-    """A refusal the API reports to the caller: `code` is the API's error code."""
+class HandoffError(ServiceError):
+    """A refusal of the desk's API."""
 
-    def __init__(self, code: str, **details: Any) -> None:
-        self.code = code
-        self.message = ERROR_MESSAGES.get(code, code)
-        self.details = details
-        super().__init__(code)
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message, **self.details}
+    messages = ERROR_MESSAGES
 
 
 class InvalidInput(HandoffError):
@@ -68,14 +60,6 @@ class NotFound(HandoffError):
 
 class Conflict(HandoffError):
     """The request contradicts the handoff's state (409)."""
-
-
-class SchemaMismatch(RuntimeError):
-    """The database was made by another version of this code."""
-
-
-def _local_now() -> datetime:
-    return datetime.now(timezone.utc).astimezone()
 
 
 SCHEMA = (
@@ -176,76 +160,17 @@ def _transcript(entries: Any) -> list[tuple[str, str, str | None]]:
     return lines
 
 
-class HandoffStore:
-    """The desk's database; one connection, shared by the desk's handlers and its expiry task.
+class HandoffStore(SqliteStore):
+    """The desk's database; one connection, shared by the desk's handlers and its expiry task."""
 
-    WAL mode and a busy timeout let a second connection (another store on the same file, as
-    the tests' racing agents use) wait for the write lock instead of failing.
-    """
+    schema = SCHEMA
+    schema_version = SCHEMA_VERSION
+    made_by = "the agent desk"
+    afresh = "move it away to start afresh"
 
-    def __init__(self, path: Path, now: Callable[[], datetime] = _local_now) -> None:
-        self.path = path
+    def __init__(self, path: Path, now: Callable[[], datetime] = local_now) -> None:
         self._now = now
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        try:
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA busy_timeout=5000")
-            self._open()
-        except BaseException:
-            self._conn.close()
-            raise
-
-    def shutdown(self) -> None:
-        """Closes the database connection (`close` is the agent's operation)."""
-        with self._lock:
-            self._conn.close()
-
-    # -- transactions -------------------------------------------------------------------------
-
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        """Committed when the block ends, rolled back if it raises, also when COMMIT itself
-        fails: a transaction is never left open."""
-        with self._lock:
-            self._conn.execute(begin)
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction, holding the write lock from its start."""
-        return self._transaction("BEGIN IMMEDIATE")
-
-    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One read transaction, so that an answer built from several queries is consistent."""
-        return self._transaction("BEGIN")
-
-    def _open(self) -> None:
-        """Creates the schema in an empty database; checks an existing one."""
-        with self._write() as conn:
-            has_meta = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-            ).fetchone()
-            if has_meta:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if row is None or row["value"] != SCHEMA_VERSION:
-                    raise SchemaMismatch(
-                        f"{self.path} was made by another version of the agent desk; "
-                        "move it away to start afresh"
-                    )
-                return
-            for statement in SCHEMA:
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-            )
+        super().__init__(path)
 
     # -- reading ------------------------------------------------------------------------------
 

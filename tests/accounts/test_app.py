@@ -83,7 +83,7 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
         await server.before_stop()
         await server.close()
         await server.after_stop()
-        store.close()
+        store.shutdown()
         sock.close()
 
 

@@ -27,6 +27,7 @@ from bot.accounts.store import (
     NotFound,
     WrongPassword,
 )
+from bot.sqlite_store import SchemaMismatch
 
 ZHANG_WEI, LI_NA, WANG_FANG = "13800138000", "13900139000", "13700137000"
 PASSWORDS = {ZHANG_WEI: "258013", LI_NA: "369024", WANG_FANG: "147036"}
@@ -67,7 +68,7 @@ def db_path(tmp_path: Path) -> Path:
 def store(db_path: Path, clock: Clock) -> Iterator[AccountStore]:
     opened = AccountStore(db_path, today=clock.today, now=clock.now)
     yield opened
-    opened.close()
+    opened.shutdown()
 
 
 def items(bill: dict[str, Any]) -> list[tuple[str, int, str]]:
@@ -258,18 +259,18 @@ def test_seeded_months_follow_the_clock_at_seeding(tmp_path: Path) -> None:
         assert store.usage(ZHANG_WEI)["month"] == "2027-01"
         assert store.bill(ZHANG_WEI, "2027-01")["final"] is False
     finally:
-        store.close()
+        store.shutdown()
 
 
 def test_the_data_survives_reopening(db_path: Path, store: AccountStore, clock: Clock) -> None:
     store.unsubscribe(ZHANG_WEI, "cailing")
-    store.close()
+    store.shutdown()
     reopened = AccountStore(db_path, today=clock.today, now=clock.now)
     try:
         assert [s["code"] for s in reopened.services(ZHANG_WEI)["services"]] == ["caller_id"]
         assert reopened.bill(ZHANG_WEI, "2026-10")["total_fen"] == 6400  # not seeded twice
     finally:
-        reopened.close()
+        reopened.shutdown()
 
 
 # -- service password ---------------------------------------------------------------------------
@@ -352,7 +353,7 @@ def test_unlock_from_another_connection_reaches_the_running_store(
     try:
         operator.unlock(WANG_FANG)
     finally:
-        operator.close()
+        operator.shutdown()
     assert store.verify(WANG_FANG, PASSWORDS[WANG_FANG]) == {"verified": True}
 
 
@@ -641,11 +642,11 @@ def test_seeding_is_one_transaction(tmp_path: Path, clock: Clock) -> None:
     try:
         assert store.summary(WANG_FANG)["balance_fen"] == 12000
     finally:
-        store.close()
+        store.shutdown()
 
 
 def test_a_database_of_another_version_is_refused(db_path: Path, store: AccountStore) -> None:
     with closing(sqlite3.connect(db_path)) as other, other:
         other.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
-    with pytest.raises(store_module.SchemaMismatch, match="reset"):
+    with pytest.raises(SchemaMismatch, match="reset"):
         AccountStore(db_path)

@@ -24,8 +24,8 @@ from bot.handoff.store import (
     HandoffStore,
     InvalidInput,
     NotFound,
-    SchemaMismatch,
 )
+from bot.sqlite_store import SchemaMismatch
 from tests.accounts.test_store import Clock
 
 TIMEOUT_S = 300
