@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,24 +60,34 @@ def running_account_service(folder: Path) -> Iterator[RunningService]:
         "ACCOUNTS_DB": str(db_path),
         "ACCOUNTS_TOKEN": token,
     }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.accounts"], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
     running = RunningService(f"http://127.0.0.1:{port}", token, db_path, log_path)
+    with service_process("bot.accounts", env, log_path, f"{running.url}/health"):
+        yield running
+
+
+@contextmanager
+def service_process(
+    module: str, env: dict[str, str], log_path: Path, health_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m MODULE` as `make run` starts it, ready once `health_url` answers; stopped
+    with Ctrl-C (SIGINT) at the end. Its output is appended to `log_path`."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"the account service exited: {log_path.read_text()}")
+                raise RuntimeError(f"{module} exited: {log_path.read_text()}")
             try:
-                if requests.get(f"{running.url}/health", timeout=1).ok:
+                if requests.get(health_url, timeout=1).ok:
                     break
             except requests.RequestException:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"not ready in 30 s: {log_path.read_text()}") from None
                 time.sleep(0.1)  # polling for start-up, not waiting for a result
-        yield running
+        yield process
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -182,6 +193,23 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     running = start_assistant(tmp_path_factory.mktemp("assistant") / "run.log")
     yield running
     running.stop()
+
+
+@pytest.fixture
+async def silent_server() -> AsyncIterator[str]:
+    """Accepts connections and never answers."""
+    release = asyncio.Event()
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await release.wait()
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    release.set()
+    server.close()
+    await server.wait_closed()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ customers and services that the others leave alone.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
@@ -173,23 +172,6 @@ async def test_connection_refused_is_unavailable_at_once() -> None:
     with pytest.raises(AccountServiceUnavailable):
         await client.summary(ZHANG_WEI)
     assert time.monotonic() - started < 3.0
-
-
-@pytest.fixture
-async def silent_server() -> AsyncIterator[str]:
-    """Accepts connections and never answers."""
-    release = asyncio.Event()
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await release.wait()
-        writer.close()
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    release.set()
-    server.close()
-    await server.wait_closed()
 
 
 async def test_a_service_that_never_answers_times_out(

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +24,10 @@ import requests
 
 from bot.handoff.client import DEFAULT_URL, DeskClient, DeskRequestError, DeskUnavailable
 from bot.handoff.notices import notice
-from tests.conftest import free_port
+from tests.conftest import free_port, service_process
 from tests.handoff.test_store import TRANSCRIPT
 
 ROOT = Path(__file__).resolve().parents[2]
-READY_TIMEOUT_S = 30
 NUMBER = "13800138000"
 
 
@@ -74,33 +72,11 @@ def running_desk(db_path: Path, log_path: Path) -> Iterator[RunningDesk]:
     """`python -m bot.handoff` on a free port; stopped with Ctrl-C (SIGINT) at the end."""
     port = free_port()
     env = desk_environment(db_path, HANDOFF_PORT=str(port))
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.handoff"], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
     desk = RunningDesk(
         f"http://127.0.0.1:{port}", env["AGENT_TOKEN"], env["HANDOFF_TOKEN"], db_path, log_path
     )
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the agent desk exited: {log_path.read_text()}")
-            try:
-                if requests.get(f"{desk.url}/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"not ready in time: {log_path.read_text()}") from None
-                time.sleep(0.1)  # polling for start-up, not waiting for a result
+    with service_process("bot.handoff", env, log_path, f"{desk.url}/health"):
         yield desk
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -211,23 +187,6 @@ async def test_a_desk_that_is_down_is_unavailable_at_once() -> None:
         with pytest.raises(DeskUnavailable):
             await call
     assert time.monotonic() - started < 1.0
-
-
-@pytest.fixture
-async def silent_server() -> AsyncIterator[str]:
-    """Accepts connections and never answers."""
-    release = asyncio.Event()
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await release.wait()
-        writer.close()
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    release.set()
-    server.close()
-    await server.wait_closed()
 
 
 async def test_a_desk_that_never_answers_times_out(
