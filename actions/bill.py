@@ -7,8 +7,9 @@ from datetime import date
 from rasa_sdk.events import EventType
 
 from actions.account_action import AccountAction, AccountTurn, yuan
-from actions.months import month_key, month_meant, month_name, months_before
+from actions.months import month_meant, month_name
 from bot.accounts.client import AccountRequestError
+from bot.months import month_key, months_before
 
 # Items customers ask about most ("why was my bill so high"), and what explains them.
 EXPLANATIONS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.months import months_before
 from bot.nlu.text import normalize
 
 _MONTHS_BACK = [
@@ -17,12 +18,6 @@ _MONTH = re.compile(r"(?<!\d)(\d{1,2})\s*月")
 # normalize() turns 十月 into 10月; single-character months it leaves alone.
 _SINGLE_DIGIT_MONTH = re.compile(r"(?<![一二三四五六七八九十])([一二三四五六七八九])(?=月)")
 _DIGIT = {character: str(value) for value, character in enumerate("一二三四五六七八九", start=1)}
-
-
-def months_before(today: date, count: int) -> date:
-    """The first day of the month `count` months before today's."""
-    index = today.year * 12 + today.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_meant(text: str, today: date) -> date | None:
@@ -46,11 +41,6 @@ def month_meant(text: str, today: date) -> date | None:
         if pattern.search(plain):
             return months_before(today, back)
     return None
-
-
-def month_key(month: date) -> str:
-    """The account service's month format: 2026-10."""
-    return f"{month.year:04d}-{month.month:02d}"
 
 
 def from_month_key(key: str) -> date:

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from bot.months import month_key, months_before
 from bot.sqlite_store import ServiceError, SqliteStore, local_now
 
 SEED_FILE = Path(__file__).with_name("seed.yml")
@@ -113,15 +114,11 @@ def mask_owner(owner: str) -> str:
 
 
 def first_of_next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+    return months_before(day, -1)
 
 
 def previous_month_key(day: date) -> str:
-    return month_key(day.replace(day=1) - timedelta(days=1))
+    return month_key(months_before(day, 1))
 
 
 def yuan_text(fen: int) -> str:

@@ -18,12 +18,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.balance import ActionCheckBalance
 from actions.bill import ActionCheckBill
 from actions.confirmation import ActionHandleAffirm, ActionHandleDeny
-from actions.months import month_name, months_before
+from actions.months import month_name
 from actions.plan import ActionChangePlan, ActionCheckPlan
 from actions.services import ActionCheckServices, ActionUnsubscribeService
 from actions.transfer import ActionCheckTransfer
 from actions.usage import ActionCheckUsage
 from actions.verification import ActionResumeAccountRequest, ValidateVerifyForm
+from bot.months import months_before
 from tests.conftest import ROOT, RunningService, free_port, running_account_service
 
 ZHANG_WEI, LI_NA, WANG_FANG = "13800138000", "13900139000", "13700137000"
