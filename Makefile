@@ -16,12 +16,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
 
 .PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean \
-	accounts-reset accounts-unlock
+	accounts-reset accounts-unlock sms browser-deps
 
 help:
-	@echo "make run      start the assistant: Rasa :5005 (REST), actions :5055, accounts :8088,"
-	@echo "             agent desk :8090 (prints the agent token); Ctrl-C stops them all"
+	@echo "make run      start the assistant: Rasa :5005 (web chat at /webchat, REST, SMS bridge),"
+	@echo "             actions :5055, accounts :8088, mock SMS gateway :8089, agent desk :8090"
+	@echo "             (prints the agent token); Ctrl-C stops them all"
 	@echo "make shell    talk to the assistant in this terminal (accounts and actions included)"
+	@echo "make sms FROM=13800138000 TEXT=查余额   text the running assistant as that customer"
 	@echo "make test     lint, validate data, train if needed, run every test"
 	@echo "make train    train a model if data, config or domain changed"
 	@echo "make format   format the code with ruff"
@@ -73,7 +75,17 @@ stories: train
 nlu-eval: train
 	$(PY) -m bot.cli.evaluate_nlu
 
-pytest: train
+# Text the running assistant (`make run`) through the mock SMS gateway; prints the replies.
+sms: setup
+	@test -n "$(FROM)" -a -n "$(TEXT)" || { echo 'usage: make sms FROM=13800138000 TEXT="查余额"'; exit 2; }
+	@$(PY) -m bot.smsgateway send --from "$(FROM)" --text "$(TEXT)"
+
+# Chromium and a CJK font for the browser test: installed when we are root, else the test
+# is skipped with the reason (CI must run it).
+browser-deps: setup
+	@$(PY) -m bot.cli.browser_deps
+
+pytest: train browser-deps
 	$(PY) -m pytest
 
 test: lint validate train stories nlu-eval pytest

@@ -22,6 +22,7 @@ class Settings:
     shell_port: int
     accounts_port: int
     handoff_port: int
+    sms_gateway_port: int
 
     @property
     def action_endpoint_url(self) -> str:
@@ -38,6 +39,10 @@ class Settings:
         return os.environ.get("HANDOFF_URL", f"http://127.0.0.1:{self.handoff_port}")
 
     @property
+    def sms_gateway_url(self) -> str:
+        return os.environ.get("SMS_GATEWAY_URL", f"http://127.0.0.1:{self.sms_gateway_port}")
+
+    @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
 
@@ -50,4 +55,5 @@ def load_settings() -> Settings:
         shell_port=env_port("SHELL_PORT", 5006),
         accounts_port=env_port("ACCOUNTS_PORT", 8088),
         handoff_port=env_port("HANDOFF_PORT", 8090),
+        sms_gateway_port=env_port("SMS_GATEWAY_PORT", 8089),
     )

@@ -106,6 +106,8 @@ class RunningAssistant:
     log_path: Path
     desk_url: str
     agent_token: str
+    sms_gateway_url: str
+    sms_webhook_secret: str
 
     def agent(self, method: str, path: str, **body: object) -> requests.Response:
         """A human agent using the agent desk's API."""
@@ -144,7 +146,7 @@ def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningA
     """Starts `python -m bot.cli.run` (what `make run` runs) on free ports, with a fresh
     account database beside the log; waits until ready. `accounts_url` points the actions
     at another account service (one that fails, say) than the one started."""
-    rasa_port, action_port, accounts_port, desk_port = (free_port() for _ in range(4))
+    rasa_port, action_port, accounts_port, desk_port, sms_port = (free_port() for _ in range(5))
     accounts_db = log_path.parent / "accounts.sqlite3"
     agent_token = uuid.uuid4().hex
     env = {
@@ -156,8 +158,21 @@ def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningA
         "HANDOFF_PORT": str(desk_port),
         "HANDOFF_DB": str(log_path.parent / "handoff.sqlite3"),
         "AGENT_TOKEN": agent_token,
+        "SMS_GATEWAY_PORT": str(sms_port),
+        "SMS_GATEWAY_DB": str(log_path.parent / "smsgateway.sqlite3"),
+        "SMS_BRIDGE_DB": str(log_path.parent / "sms.sqlite3"),
+        "SMS_WEBHOOK_SECRET": uuid.uuid4().hex,
     }
-    for inherited in ("ACCOUNTS_TOKEN", "ACCOUNTS_URL", "HANDOFF_TOKEN", "HANDOFF_URL"):
+    for inherited in (
+        "ACCOUNTS_TOKEN",
+        "ACCOUNTS_URL",
+        "HANDOFF_TOKEN",
+        "HANDOFF_URL",
+        "SMS_GATEWAY_URL",
+        "SMS_GATEWAY_SEND_URL",
+        "SMS_GATEWAY_KEY",
+        "WEBCHAT_ORIGINS",
+    ):
         env.pop(inherited, None)
     if accounts_url:
         env["ACCOUNTS_URL"] = accounts_url
@@ -173,6 +188,8 @@ def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningA
         log_path,
         f"http://127.0.0.1:{desk_port}",
         agent_token,
+        f"http://127.0.0.1:{sms_port}",
+        env["SMS_WEBHOOK_SECRET"],
     )
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:

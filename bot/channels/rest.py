@@ -1,17 +1,33 @@
 """Rasa's REST channel (`/webhooks/rest/webhook`) behind the handoff gate.
 
 Request/response cannot push, so an agent's replies reach a REST customer with the answer to
-their next message.
+their next message. A REST caller names its own conversation, so it may not name another
+channel's: an "sms:" conversation belongs to a verified SMS sender (bot/channels/sms/identity.py).
+Metadata from the caller is dropped for the same reason: nothing a caller says vouches for it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa.core.channels import rest
 from sanic import Blueprint
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
 
 from bot.channels.gate import HandoffGate, OnNewMessage
+from bot.channels.sms.identity import PREFIX as SMS_PREFIX
 
 
 class RestInput(rest.RestInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         return super().blueprint(HandoffGate.from_env().wrap(on_new_message))
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        sender = await super()._extract_sender(req)
+        if isinstance(sender, str) and sender.lower().startswith(SMS_PREFIX):
+            raise InvalidUsage("This sender id is reserved for another channel.")
+        return sender
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        return None

@@ -1,6 +1,7 @@
 """Starts every process the assistant needs in the foreground; Ctrl-C stops them all.
 
-    python -m bot.cli.run          # account service, agent desk, action server, Rasa server
+    python -m bot.cli.run          # account service, agent desk, mock SMS gateway,
+                                   # action server, Rasa server
     python -m bot.cli.run shell    # the same, with `rasa shell` in this terminal
 
 Ports come from the environment (see bot/settings.py). Run `python -m bot.cli.train` first
@@ -60,6 +61,14 @@ def agent_desk(settings: Settings) -> Service:
     )
 
 
+def sms_gateway(settings: Settings) -> Service:
+    return Service(
+        "SMS gateway (mock)",
+        [sys.executable, "-m", "bot.smsgateway"],
+        f"http://127.0.0.1:{settings.sms_gateway_port}/health",
+    )
+
+
 def action_server(settings: Settings) -> Service:
     return Service(
         "action server",
@@ -116,6 +125,15 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "HANDOFF_URL": settings.handoff_url,
         "HANDOFF_TOKEN": os.environ.get("HANDOFF_TOKEN") or secrets.token_urlsafe(32),
         "AGENT_TOKEN": os.environ.get("AGENT_TOKEN") or secrets.token_urlsafe(12),
+        "SMS_GATEWAY_PORT": str(settings.sms_gateway_port),
+        "SMS_GATEWAY_URL": settings.sms_gateway_url,
+        "SMS_GATEWAY_SEND_URL": os.environ.get("SMS_GATEWAY_SEND_URL")
+        or f"{settings.sms_gateway_url}/api/send",
+        "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY") or secrets.token_urlsafe(32),
+        "SMS_WEBHOOK_SECRET": os.environ.get("SMS_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
+        "SMS_BRIDGE_URL": f"{settings.rasa_url}/webhooks/sms/webhook",
+        "WEBCHAT_ORIGINS": os.environ.get("WEBCHAT_ORIGINS")
+        or f"http://localhost:{settings.rasa_port},http://127.0.0.1:{settings.rasa_port}",
     }
 
 
@@ -196,14 +214,16 @@ def main() -> int:
             f" — agent token: {supervisor.env['AGENT_TOKEN']}",
             flush=True,
         )
+        supervisor.start(sms_gateway(settings))
         supervisor.start(action_server(settings))
         if args.mode == "shell":
             supervisor.start(rasa_shell(settings))
         else:
             supervisor.start(rasa_server(settings))
             print(
-                f"[run] assistant ready: REST channel at "
-                f"{settings.rasa_url}/webhooks/rest/webhook — Ctrl-C stops everything",
+                f"[run] assistant ready — web chat: {settings.rasa_url}/webchat"
+                f" · REST: {settings.rasa_url}/webhooks/rest/webhook"
+                ' · SMS: make sms FROM=13800138000 TEXT="查余额" — Ctrl-C stops everything',
                 flush=True,
             )
         return supervisor.wait()

@@ -23,6 +23,9 @@ from bot.cli import rasa_command, rasa_environment
 MODELS_DIR = Path("models")
 MODEL_PREFIX = "assistant-"
 FINGERPRINTED = ["config.yml", "domain.yml", "requirements.txt", "data", "bot/nlu"]
+# Read by the running processes, never by training: editing a channel's or the desk's wording
+# must not cost a retraining.
+RUNTIME_ONLY = ["data/channels", "data/handoff"]
 
 
 def _files(root: Path) -> list[Path]:
@@ -35,7 +38,10 @@ def _files(root: Path) -> list[Path]:
             found.extend(
                 p
                 for p in path.rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+                if p.is_file()
+                and "__pycache__" not in p.parts
+                and p.suffix != ".pyc"
+                and not any(p.is_relative_to(root / skip) for skip in RUNTIME_ONLY)
             )
     return sorted(found)
 

@@ -209,6 +209,13 @@ def create_app(
         handoff, position, outbox = store.add_customer_message(sender_of(sender), text)
         return respond({"handoff": handoff, "position": position, "outbox": outbox}, status=201)
 
+    @app.post("/internal/outbox/take")
+    async def take_channel_outbox(request: Request) -> HTTPResponse:
+        body = body_of(request)
+        return respond(
+            {"outbox": store.take_channel_outbox(body.get("channel"), body.get("senders"))}
+        )
+
     @app.post("/internal/outbox/<sender:str>/take")
     async def take_outbox(request: Request, sender: str) -> HTTPResponse:
         return respond({"outbox": store.take_outbox(sender_of(sender))})

@@ -88,3 +88,13 @@ class DeskClient(JsonServiceClient):
         if not sender:
             return []
         return (await self._call("POST", f"/internal/outbox/{segment(sender)}/take"))["outbox"]
+
+    async def take_channel_outbox(
+        self, channel: str, senders: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Everything waiting for the channel's customers (only `senders`' when given), each
+        `{sender, text, …}` and delivered exactly once."""
+        body: dict[str, Any] = {"channel": channel}
+        if senders is not None:
+            body["senders"] = senders
+        return (await self._call("POST", "/internal/outbox/take", body))["outbox"]

@@ -31,6 +31,7 @@ SCHEMA_VERSION = "1"
 ACTIVE = ("queued", "claimed")
 AUTHORS = ("customer", "bot", "agent", "system")
 TEXT_MAX = 4000  # characters of one message; a customer's longer message is cut, not refused
+SENDERS_MAX = 500  # conversations one channel asks about at once
 FIELD_MAX = 200  # sender, channel, number, ticket, agent name
 
 ERROR_MESSAGES = {
@@ -306,6 +307,33 @@ class HandoffStore(SqliteStore):
         delivered exactly once."""
         with self._write() as conn:
             return self._take(conn, sender)
+
+    def take_channel_outbox(
+        self, channel: str, senders: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """What waits for the customers of a channel (of `senders` only, when given), each
+        with its sender, oldest first, delivered exactly once."""
+        channel = _text(channel, "channel")
+        if senders is not None and (
+            not isinstance(senders, list)
+            or len(senders) > SENDERS_MAX
+            or not all(isinstance(sender, str) for sender in senders)
+        ):
+            raise InvalidInput("invalid_body", field="senders")
+        query = """SELECT m.*, h.sender FROM messages m JOIN handoffs h ON h.id = m.handoff_id
+                   WHERE h.channel = ? AND m.delivered = 0"""
+        params: list[Any] = [channel]
+        if senders is not None:
+            if not senders:
+                return []
+            query += f" AND h.sender IN ({', '.join('?' * len(senders))})"
+            params += senders
+        with self._write() as conn:
+            rows = conn.execute(query + " ORDER BY m.id", params).fetchall()
+            conn.executemany(
+                "UPDATE messages SET delivered = 1 WHERE id = ?", [(row["id"],) for row in rows]
+            )
+        return [{**_message(row), "sender": row["sender"], "delivered": True} for row in rows]
 
     # -- agents -------------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""The SMS-gateway bridge: customers texting the service number (see README "SMS")."""

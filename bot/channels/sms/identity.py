@@ -1,0 +1,20 @@
+"""SMS conversations are named after the sender's number, authenticated by the operator's
+network. Only the SMS bridge creates such conversations: the REST channel refuses sender ids
+with this prefix and the web chat accepts only the hex ids it issues, so "sms:…" can be
+trusted as the customer's own verified line."""
+
+from __future__ import annotations
+
+PREFIX = "sms:"
+
+
+def sms_sender(number: str) -> str:
+    return f"{PREFIX}{number}"
+
+
+def number_of(sender_id: str | None) -> str | None:
+    """The verified number of an SMS conversation; None for any other channel's."""
+    if sender_id and sender_id.startswith(PREFIX):
+        number = sender_id.removeprefix(PREFIX)
+        return number if len(number) == 11 and number.isascii() and number.isdigit() else None
+    return None

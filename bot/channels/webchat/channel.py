@@ -1,0 +1,136 @@
+"""Rasa's socket.io channel with what a public web page needs.
+
+Differences from `rasa.core.channels.socketio.SocketIOInput`:
+- only the configured origins may connect (`allowed_origins` in credentials.yml), never `*`;
+- the page itself is served at `/webchat`, so one address gives the whole chat;
+- a session id must be one we could have issued (32 hex digits): a page cannot pick another
+  channel's conversation, such as an SMS customer's, whose sender ids look different;
+- metadata from the page is dropped: nothing the browser says can vouch for a customer;
+- messages pass the handoff gate, and what a human agent writes is pushed to the page while it
+  is connected (`bot/channels/push.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.channels.gate import HandoffGate, OnNewMessage
+from bot.channels.push import AgentPush
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def allowed_origins(configured: Any) -> list[str]:
+    """The origins from credentials.yml (a list or a comma-separated string); by default the
+    Rasa server's own addresses, which is where `make run` serves the page."""
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    origins = [
+        str(origin).strip().rstrip("/") for origin in configured or [] if str(origin).strip()
+    ]
+    if "*" in origins:
+        raise ValueError("allowed_origins must list the chat page's origins, not '*'")
+    if origins:
+        return origins
+    port = os.environ.get("RASA_PORT") or "5005"
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+def session_id_of(data: Any) -> str | None:
+    """The session id a page sent, when it is one we issue."""
+    value = data.get("session_id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and SESSION_ID.match(value) else None
+
+
+class PageBlueprint(SocketBlueprint):
+    """Also serves the chat page on the app, outside the channel's /webhooks prefix."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        super().register(app, options)
+
+        async def page(_: Request) -> HTTPResponse:
+            return await response.file(
+                STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8"
+            )
+
+        app.add_route(page, "/webchat", methods=["GET"], name="webchat_page")
+        app.static("/webchat/static", str(STATIC_DIR), name="webchat_static")
+
+
+class WebChatInput(SocketIOInput):
+    def __init__(self, origins: list[str], **socketio: Any) -> None:
+        super().__init__(**socketio)
+        self.origins = origins
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
+        credentials = credentials or {}
+        return cls(
+            allowed_origins(credentials.get("allowed_origins")),
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            namespace=credentials.get("namespace"),
+            session_persistence=bool(credentials.get("session_persistence", True)),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
+        self.sio = sio
+        blueprint = PageBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        gated = HandoffGate.from_env().wrap(on_new_message)
+        connected: dict[str, str] = {}  # socket id → session id
+        push = AgentPush.from_env("socketio", lambda: set(connected.values()))
+
+        async def deliver(session_id: str, texts: list[str]) -> None:
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            for text in texts:
+                await output.send_text_message(session_id, text)
+
+        push.attach(blueprint, deliver)
+        logger.info("web chat accepts connections from %s", ", ".join(self.origins))
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            connected.pop(sid, None)
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            session_id = session_id_of(data) or uuid.uuid4().hex
+            if self.session_persistence:
+                # A coroutine in the python-socketio Rasa installs (Rasa's own channel forgets
+                # to await it, and its replies then reach nobody).
+                await sio.enter_room(sid, session_id)
+            connected[sid] = session_id
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            session_id = connected.get(sid)
+            text = data.get("message") if isinstance(data, dict) else None
+            if session_id is None or session_id_of(data) != session_id or not isinstance(text, str):
+                logger.debug("web chat message without its session ignored")
+                return
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            await gated(UserMessage(text, output, session_id, input_channel=self.name()))
+
+        return blueprint

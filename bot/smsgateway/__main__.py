@@ -1,0 +1,124 @@
+"""Runs the mock SMS gateway, or texts the assistant as a customer through it.
+
+    python -m bot.smsgateway                 # serve (what `make run` starts)
+    python -m bot.smsgateway send --from 13800138000 --text "查余额" [--gateway URL] [--wait 15]
+
+Configuration from the environment (docs/sms_gateway_mock.md): SMS_GATEWAY_HOST (127.0.0.1),
+SMS_GATEWAY_PORT (8089), SMS_GATEWAY_DB (var/smsgateway.sqlite3), SMS_GATEWAY_KEY and
+SMS_WEBHOOK_SECRET (both required to serve, and different), SMS_BRIDGE_URL (the Rasa
+server's SMS webhook, http://localhost:5005/webhooks/sms/webhook). `send` finds the gateway at
+SMS_GATEWAY_URL (http://127.0.0.1:8089) unless --gateway says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.http import configure_service_logging
+from bot.settings import env_port, load_settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8089
+DEFAULT_DB = "var/smsgateway.sqlite3"
+BRIDGE_PATH = "/webhooks/sms/webhook"
+DEFAULT_WAIT_S = 15.0
+
+logger = logging.getLogger("bot.smsgateway")
+
+
+def credentials() -> tuple[str, str]:
+    """The key the bridge sends with and the secret inbound messages are signed with, or a
+    clear refusal: without them anyone could send, or the bridge could not tell us from a
+    forger."""
+    key = os.environ.get("SMS_GATEWAY_KEY", "")
+    secret = os.environ.get("SMS_WEBHOOK_SECRET", "")
+    missing = [
+        name
+        for name, value in (("SMS_GATEWAY_KEY", key), ("SMS_WEBHOOK_SECRET", secret))
+        if not value
+    ]
+    if missing:
+        raise SystemExit(
+            f"{' and '.join(missing)} not set: the SMS gateway refuses to start without the key "
+            "the bridge sends with (SMS_GATEWAY_KEY) and the secret it signs inbound messages "
+            "with (SMS_WEBHOOK_SECRET); `make run` generates both."
+        )
+    if key == secret:
+        raise SystemExit(
+            "SMS_GATEWAY_KEY and SMS_WEBHOOK_SECRET are the same: whoever may send could then "
+            "forge inbound messages. Give them different values."
+        )
+    return key, secret
+
+
+def bridge_url() -> str:
+    return os.environ.get("SMS_BRIDGE_URL") or f"{load_settings().rasa_url}{BRIDGE_PATH}"
+
+
+def serve() -> None:
+    from bot.smsgateway.app import create_app
+    from bot.smsgateway.store import SmsStore
+
+    key, secret = credentials()
+    host = os.environ.get("SMS_GATEWAY_HOST") or DEFAULT_HOST
+    listen_port, bridge = env_port("SMS_GATEWAY_PORT", DEFAULT_PORT), bridge_url()
+    path = Path(os.environ.get("SMS_GATEWAY_DB") or DEFAULT_DB)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = SmsStore(path)
+    app = create_app(store, key, secret, bridge)
+    configure_service_logging()
+    logger.info("SMS gateway on http://%s:%d, inbound messages go to %s", host, listen_port, bridge)
+
+    async def close_store(*_: object) -> None:
+        store.shutdown()
+
+    app.register_listener(close_store, "after_server_stop")
+    app.run(host=host, port=listen_port, workers=1, debug=False, access_log=False)
+
+
+def positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {value!r}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.smsgateway", description=(__doc__ or "").split("\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the gateway (the default)")
+    send_parser = commands.add_parser(
+        "send", help="text the assistant as a customer and print its replies"
+    )
+    send_parser.add_argument("--from", dest="number", required=True, help="the customer's number")
+    send_parser.add_argument("--text", required=True, help="what the customer texts")
+    send_parser.add_argument(
+        "--gateway", help="the running gateway (default: SMS_GATEWAY_URL or 127.0.0.1:8089)"
+    )
+    send_parser.add_argument(
+        "--wait",
+        type=positive_seconds,
+        default=DEFAULT_WAIT_S,
+        help=f"seconds to wait for the first reply (default {DEFAULT_WAIT_S:g})",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "send":
+        from bot.smsgateway.cli import send
+
+        gateway = args.gateway or load_settings().sms_gateway_url
+        return send(gateway, args.number, args.text, args.wait)
+    serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
