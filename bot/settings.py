@@ -14,6 +14,25 @@ def env_port(name: str, default: int) -> int:
     return int(value)
 
 
+def distinct_secrets(service: str, roles: dict[str, str], if_equal: str) -> list[str]:
+    """The secrets a service refuses to start without, by environment variable name and what
+    each is for; a clear exit when one is missing or two are equal (`if_equal` says what could
+    then go wrong)."""
+    values = [os.environ.get(name, "") for name in roles]
+    missing = [name for name, value in zip(roles, values, strict=True) if not value]
+    if missing:
+        needed = "; ".join(f"{role} ({name})" for name, role in roles.items())
+        raise SystemExit(
+            f"{' and '.join(missing)} not set: the {service} refuses to start without {needed}."
+            " `make run` generates them."
+        )
+    if len(set(values)) < len(values):
+        raise SystemExit(
+            f"{' and '.join(roles)} are the same: {if_equal} Give them different values."
+        )
+    return values
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str

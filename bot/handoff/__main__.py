@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.handoff.app import create_app
 from bot.handoff.store import HandoffStore
 from bot.http import configure_service_logging
-from bot.settings import env_port
+from bot.settings import distinct_secrets, env_port
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8090
@@ -35,27 +35,13 @@ def claim_timeout_s() -> float:
     return seconds
 
 
-def tokens() -> tuple[str, str]:
-    """Both tokens, or a clear refusal: without them anyone could read the conversations."""
-    agent_token = os.environ.get("AGENT_TOKEN", "")
-    internal_token = os.environ.get("HANDOFF_TOKEN", "")
-    missing = [
-        name
-        for name, value in (("AGENT_TOKEN", agent_token), ("HANDOFF_TOKEN", internal_token))
-        if not value
-    ]
-    if missing:
-        raise SystemExit(
-            f"{' and '.join(missing)} not set: the agent desk refuses to start without the "
-            "agents' token (AGENT_TOKEN) and our processes' token (HANDOFF_TOKEN); "
-            "`make run` generates both."
-        )
-    if agent_token == internal_token:
-        raise SystemExit(
-            "AGENT_TOKEN and HANDOFF_TOKEN are the same: an agent could then act as the bot. "
-            "Give them different values."
-        )
-    return agent_token, internal_token
+def tokens() -> list[str]:
+    """Without them anyone could read the conversations."""
+    return distinct_secrets(
+        "agent desk",
+        {"AGENT_TOKEN": "the agents' token", "HANDOFF_TOKEN": "our processes' token"},
+        "an agent could then act as the bot.",
+    )
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from bot.http import configure_service_logging
-from bot.settings import env_port, load_settings
+from bot.settings import distinct_secrets, env_port, load_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8089
@@ -30,29 +30,16 @@ DEFAULT_WAIT_S = 15.0
 logger = logging.getLogger("bot.smsgateway")
 
 
-def credentials() -> tuple[str, str]:
-    """The key the bridge sends with and the secret inbound messages are signed with, or a
-    clear refusal: without them anyone could send, or the bridge could not tell us from a
-    forger."""
-    key = os.environ.get("SMS_GATEWAY_KEY", "")
-    secret = os.environ.get("SMS_WEBHOOK_SECRET", "")
-    missing = [
-        name
-        for name, value in (("SMS_GATEWAY_KEY", key), ("SMS_WEBHOOK_SECRET", secret))
-        if not value
-    ]
-    if missing:
-        raise SystemExit(
-            f"{' and '.join(missing)} not set: the SMS gateway refuses to start without the key "
-            "the bridge sends with (SMS_GATEWAY_KEY) and the secret it signs inbound messages "
-            "with (SMS_WEBHOOK_SECRET); `make run` generates both."
-        )
-    if key == secret:
-        raise SystemExit(
-            "SMS_GATEWAY_KEY and SMS_WEBHOOK_SECRET are the same: whoever may send could then "
-            "forge inbound messages. Give them different values."
-        )
-    return key, secret
+def credentials() -> list[str]:
+    """Without them anyone could send, or the bridge could not tell us from a forger."""
+    return distinct_secrets(
+        "SMS gateway",
+        {
+            "SMS_GATEWAY_KEY": "the key the bridge sends with",
+            "SMS_WEBHOOK_SECRET": "the secret inbound messages are signed with",
+        },
+        "whoever may send could then forge inbound messages.",
+    )
 
 
 def bridge_url() -> str:

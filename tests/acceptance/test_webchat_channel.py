@@ -5,42 +5,68 @@ pushed while the page is open."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import requests
-import socketio
+import websockets
 
 from tests.conftest import RunningAssistant
 
 pytestmark = pytest.mark.server
 
 TIMEOUT_S = 30
-# python-socketio's websocket client needs a newer aiohttp than Rasa pins; the browser test
-# covers websockets, this one long-polling (the same server handlers).
-TRANSPORTS = ["polling"]
 
 
-@dataclass
 class Page:
-    """What the chat page does over socket.io."""
+    """What the chat page does: socket.io over a websocket, spoken at the protocol level
+    (Engine.IO 4 packets: 0 open, 2 ping, 3 pong, 4 message; Socket.IO: 0 connect, 2 event)
+    because python-socketio's websocket client needs a newer aiohttp than Rasa pins."""
 
-    client: socketio.AsyncClient
-    said: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
-    session_id: str = ""
+    def __init__(self, socket: websockets.WebSocketClientProtocol) -> None:
+        self.socket = socket
+        self.session_id = ""
+        self.said: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._confirmed: asyncio.Queue[str] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: str, origin: str) -> Page:
+        socket = await websockets.connect(url, origin=origin, open_timeout=TIMEOUT_S)
+        page = cls(socket)
+        opened = await asyncio.wait_for(socket.recv(), TIMEOUT_S)
+        assert str(opened).startswith("0")
+        await socket.send("40")
+        connected = await asyncio.wait_for(socket.recv(), TIMEOUT_S)
+        assert str(connected).startswith("40")
+        page._reader = asyncio.get_running_loop().create_task(page._read())
+        return page
+
+    async def _read(self) -> None:
+        async for packet in self.socket:
+            packet = str(packet)
+            if packet == "2":
+                await self.socket.send("3")
+            elif packet.startswith("42"):
+                event, data = json.loads(packet[2:])
+                if event == "bot_uttered":
+                    await self.said.put(data)
+                elif event == "session_confirm":
+                    await self._confirmed.put(data)
+
+    async def _emit(self, event: str, data: dict[str, Any]) -> None:
+        await self.socket.send("42" + json.dumps([event, data], ensure_ascii=False))
 
     async def start(self, session_id: str | None = None) -> str:
-        confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self.client.on("session_confirm", lambda sid: confirmed.set_result(sid))
-        await self.client.emit("session_request", {"session_id": session_id})
-        self.session_id = await asyncio.wait_for(confirmed, TIMEOUT_S)
+        await self._emit("session_request", {"session_id": session_id})
+        self.session_id = await asyncio.wait_for(self._confirmed.get(), TIMEOUT_S)
         return self.session_id
 
     async def say(self, text: str) -> None:
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        await self._emit("user_uttered", {"message": text, "session_id": self.session_id})
 
     async def hear(self, expect: str) -> str:
         """Bot messages until one contains `expect`; all of them, joined."""
@@ -50,31 +76,32 @@ class Page:
             heard += message.get("text", "")
         return heard
 
+    async def close(self) -> None:
+        await self.socket.close()
+        if self._reader is not None:
+            self._reader.cancel()
+
 
 def origin(assistant: RunningAssistant) -> str:
     return f"http://localhost:{assistant.rasa_port}"
 
 
+def socket_url(assistant: RunningAssistant) -> str:
+    return f"ws://localhost:{assistant.rasa_port}/socket.io/?EIO=4&transport=websocket"
+
+
 @pytest.fixture
 async def open_page(assistant: RunningAssistant) -> AsyncIterator[Any]:
-    clients: list[socketio.AsyncClient] = []
+    pages: list[Page] = []
 
     async def connect() -> Page:
-        client = socketio.AsyncClient(reconnection=False)
-        page = Page(client)
-        client.on("bot_uttered", page.said.put_nowait)
-        await client.connect(
-            origin(assistant),
-            headers={"Origin": origin(assistant)},
-            transports=TRANSPORTS,
-            wait_timeout=TIMEOUT_S,
-        )
-        clients.append(client)
+        page = await Page.open(socket_url(assistant), origin(assistant))
+        pages.append(page)
         return page
 
     yield connect
-    for client in clients:
-        await client.disconnect()
+    for page in pages:
+        await page.close()
 
 
 def test_the_chat_page_and_its_script_are_served(assistant: RunningAssistant) -> None:
@@ -85,15 +112,9 @@ def test_the_chat_page_and_its_script_are_served(assistant: RunningAssistant) ->
 
 
 async def test_another_sites_page_cannot_connect(assistant: RunningAssistant) -> None:
-    client = socketio.AsyncClient(reconnection=False)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await client.connect(
-            origin(assistant),
-            headers={"Origin": "https://evil.example"},
-            transports=TRANSPORTS,
-            wait_timeout=10,
-        )
-    assert not client.connected
+    with pytest.raises(websockets.InvalidStatusCode) as refused:
+        await Page.open(socket_url(assistant), "https://evil.example")
+    assert refused.value.status_code == 400
 
 
 async def test_a_question_is_answered_with_quick_replies_as_buttons(open_page: Any) -> None:
@@ -120,7 +141,7 @@ async def test_a_reconnected_page_continues_its_conversation(open_page: Any) -> 
     session_id = await first.start()
     await first.say("帮我查下余额")
     await first.hear("手机号码")
-    await first.client.disconnect()
+    await first.close()
     second = await open_page()
     assert await second.start(session_id) == session_id
     await second.say("13800138000")

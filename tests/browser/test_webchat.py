@@ -89,15 +89,16 @@ def user_messages(page: Page) -> Locator:
     return page.locator("#messages .msg.user")
 
 
-def ask(page: Page, text: str, *, enter: bool = False) -> Locator:
-    """Types `text` and sends it; returns the bot's first message after it."""
+def ask(page: Page, text: str, *, enter: bool = False, shown: str | None = None) -> Locator:
+    """Types `text` and sends it; returns the bot's first message after it. `shown` is what
+    the customer's bubble shows, when not the text itself."""
     before = bot_messages(page).count()
     page.fill("#input", text)
     if enter:
         page.press("#input", "Enter")
     else:
         page.click("#send")  # waits until the button is enabled: connected, session confirmed
-    expect(user_messages(page).last).to_have_text(text)
+    expect(user_messages(page).last).to_have_text(shown or text)
     expect(page.locator("#input")).to_have_value("")
     reply = bot_messages(page).nth(before)
     expect(reply).to_be_visible(timeout=ANSWER_MS)
@@ -177,3 +178,13 @@ def test_a_dropped_connection_comes_back(page: Page) -> None:
     expect(user_messages(page).last).to_have_text("流量超出怎么收费")
     expect(bot_messages(page).nth(1)).to_contain_text(re.compile("元|MB|GB"))
     assert session_id(page) == first_id
+
+
+def test_verified_as_a_demo_customer_without_the_password_on_screen(page: Page) -> None:
+    expect(ask(page, "查一下我的话费余额")).to_contain_text("手机号码")
+    expect(ask(page, "138 0013 8000")).to_contain_text("服务密码")
+    reply = ask(page, "258013", shown="••••••")
+    expect(bot_messages(page).last).to_contain_text("56.80元")
+    expect(reply).to_contain_text("验证成功")
+    stored = page.evaluate("() => JSON.stringify(localStorage)")
+    assert "258013" not in page.content() and "258013" not in stored

@@ -483,7 +483,7 @@ def test_key_and_secret_are_required_and_different(
     with pytest.raises(SystemExit, match="SMS_WEBHOOK_SECRET not set"):
         gateway_main.credentials()
     monkeypatch.setenv("SMS_WEBHOOK_SECRET", "other")
-    assert gateway_main.credentials() == ("same", "other")
+    assert gateway_main.credentials() == ["same", "other"]
     store = SmsStore(tmp_path / "sms.sqlite3")
     try:
         for key, secret in (("", "x"), ("x", ""), ("same", "same")):

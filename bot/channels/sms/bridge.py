@@ -29,7 +29,7 @@ from bot.channels.sms.store import Inbound, SmsStore
 
 logger = logging.getLogger(__name__)
 
-MAX_PARTS = 4  # the last of them says how to get the rest
+MAX_PARTS = 5  # the last of them says how to get the rest
 MAX_ATTEMPTS = 12
 MAX_BACKOFF_S = 300.0
 

@@ -214,10 +214,18 @@
 
   // ---- what the customer does ----
 
+  // A message of exactly six digits is the 服务密码 the assistant asked for: it is sent, but
+  // neither shown nor kept in the browser's storage.
+  var PASSWORD = /^[0-9０-９]{6}$/;
+
+  function shownAs(message) {
+    return PASSWORD.test(message) ? "••••••" : message;
+  }
+
   function send(message, shown) {
     if (!canSend()) return false;
     disableAllQuickReplies();
-    addMessage({ who: "user", text: shown || message });
+    addMessage({ who: "user", text: shown || shownAs(message) });
     socket.emit("user_uttered", { message: message, session_id: sessionId });
     showTyping();
     return true;
