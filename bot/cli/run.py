@@ -223,7 +223,7 @@ def main() -> int:
             print(
                 f"[run] assistant ready — web chat: {settings.rasa_url}/webchat"
                 f" · REST: {settings.rasa_url}/webhooks/rest/webhook"
-                ' · SMS: make sms FROM=<number> TEXT=查余额 — Ctrl-C stops everything',
+                " · SMS: make sms FROM=<number> TEXT=查余额 — Ctrl-C stops everything",
                 flush=True,
             )
         return supervisor.wait()
