@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.account_action import ACCOUNT_REQUEST, VERIFIED_NUMBER, VERIFY_FORM, AccountAction
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
+from bot.channels.sms.identity import number_of
 from bot.phone import digit_runs, mask_number, parse_mobile_number
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,21 @@ def _stop(dispatcher: CollectingDispatcher, response: str, **values: Any) -> dic
 class ValidateVerifyForm(FormValidationAction):
     def name(self) -> str:
         return "validate_verify_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """An SMS customer is verified as the number the operator's network authenticated
+        (bot/channels/sms/identity.py says why an "sms:" conversation can be trusted): the
+        form ends at once, for their own line only, without a password."""
+        number = number_of(tracker.sender_id)
+        if number is not None and not tracker.get_slot(VERIFIED):
+            return [
+                SlotSet(VERIFIED, True),
+                SlotSet(VERIFIED_NUMBER, number),
+                SlotSet("requested_slot", None),
+            ]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self,

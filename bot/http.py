@@ -25,9 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as sanic_json
 
-from bot.privacy import install_personal_data_filter, mask_phone_numbers
-
-SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access")
+from bot.privacy import mask_phone_numbers, protect_process_logs
 
 # The token a request needs, by path, or None when the path is open (health, a web page).
 TokenGuard = Callable[[Request | None], str | None]
@@ -51,10 +49,12 @@ def unauthorized() -> HTTPResponse:
 
 
 def is_authorized(request: Request, token: str) -> bool:
-    """`Authorization: Bearer <token>`, compared in constant time."""
+    """`Authorization: Bearer <token>`, compared in constant time. Sanic hands over header
+    bytes that are not UTF-8 as lone surrogates: they are compared too (and differ), never an
+    error."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(
-        credentials.strip().encode(), token.encode()
+        credentials.strip().encode("utf-8", "surrogatepass"), token.encode()
     )
 
 
@@ -86,12 +86,17 @@ def where(request: Request | None) -> str:
 
 
 def json_object(request: Request) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is anything else (the caller's 400)."""
+    """The body as a JSON object, or None when it is anything else (the caller's 400): also
+    when it is nested deeper than the parser goes, or holds a lone surrogate ("\\ud800"),
+    which neither SQLite nor a UTF-8 answer can carry."""
     try:
         body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
+        if not isinstance(body, dict):
+            return None
+        _dumps(body).encode()
+    except (ValueError, UnicodeError, RecursionError):
         return None
-    return body if isinstance(body, dict) else None
+    return body
 
 
 def require_tokens(app: Sanic, guard: TokenGuard, logger: logging.Logger) -> None:
@@ -177,6 +182,4 @@ def configure_service_logging() -> None:
     ours.addHandler(handler)
     ours.setLevel(logging.INFO)
     ours.propagate = False  # Sanic's loggers propagate to the root: no second copy of ours there
-    install_personal_data_filter(
-        logging.getLogger(), ours, *(logging.getLogger(name) for name in SANIC_LOGGERS)
-    )
+    protect_process_logs(ours)

@@ -45,9 +45,7 @@ class Settings:
 
     @property
     def action_endpoint_url(self) -> str:
-        return os.environ.get(
-            "ACTION_ENDPOINT_URL", f"http://{self.host}:{self.action_port}/webhook"
-        )
+        return os.environ.get("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{self.action_port}/webhook")
 
     @property
     def accounts_url(self) -> str:

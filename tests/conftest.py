@@ -142,10 +142,13 @@ class RunningAssistant:
         return self.process.wait(timeout=timeout)
 
 
-def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningAssistant:
-    """Starts `python -m bot.cli.run` (what `make run` runs) on free ports, with a fresh
-    account database beside the log; waits until ready. `accounts_url` points the actions
-    at another account service (one that fails, say) than the one started."""
+def start_assistant(
+    log_path: Path, accounts_url: str | None = None, extra_env: dict[str, str] | None = None
+) -> RunningAssistant:
+    """Starts `python -m bot.cli.run` (what `make run` runs) on free ports, with fresh
+    databases beside the log (the same folder twice: a restart); waits until ready.
+    `accounts_url` points the actions at another account service (one that fails, say) than
+    the one started; `extra_env` sets more of the environment."""
     rasa_port, action_port, accounts_port, desk_port, sms_port = (free_port() for _ in range(5))
     accounts_db = log_path.parent / "accounts.sqlite3"
     agent_token = uuid.uuid4().hex
@@ -162,9 +165,11 @@ def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningA
         "SMS_GATEWAY_DB": str(log_path.parent / "smsgateway.sqlite3"),
         "SMS_BRIDGE_DB": str(log_path.parent / "sms.sqlite3"),
         "SMS_WEBHOOK_SECRET": uuid.uuid4().hex,
+        "TRACKER_DB": str(log_path.parent / "tracker.sqlite3"),
     }
     for inherited in (
         "ACCOUNTS_TOKEN",
+        "ACTION_TOKEN",
         "ACCOUNTS_URL",
         "HANDOFF_TOKEN",
         "HANDOFF_URL",
@@ -176,6 +181,7 @@ def start_assistant(log_path: Path, accounts_url: str | None = None) -> RunningA
         env.pop(inherited, None)
     if accounts_url:
         env["ACCOUNTS_URL"] = accounts_url
+    env.update(extra_env or {})
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.run"], cwd=ROOT, env=env, stdout=log, stderr=log

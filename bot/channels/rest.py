@@ -1,4 +1,4 @@
-"""Rasa's REST channel (`/webhooks/rest/webhook`) behind the handoff gate.
+"""Rasa's REST channel (`/webhooks/rest/webhook`) behind our customer pipeline (guard.py).
 
 Request/response cannot push, so an agent's replies reach a REST customer with the answer to
 their next message. A REST caller names its own conversation, so it may not name another
@@ -15,13 +15,14 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.gate import HandoffGate, OnNewMessage
+from bot.channels.gate import OnNewMessage
+from bot.channels.guard import customer_pipeline
 from bot.channels.sms.identity import PREFIX as SMS_PREFIX
 
 
 class RestInput(rest.RestInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return super().blueprint(HandoffGate.from_env().wrap(on_new_message))
+        return super().blueprint(customer_pipeline(on_new_message))
 
     async def _extract_sender(self, req: Request) -> str | None:
         sender = await super()._extract_sender(req)

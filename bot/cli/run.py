@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.cli import rasa_command, rasa_environment
 from bot.cli.train import model_path
@@ -72,8 +73,8 @@ def sms_gateway(settings: Settings) -> Service:
 def action_server(settings: Settings) -> Service:
     return Service(
         "action server",
-        rasa_command("run", "actions", "--actions", "actions", "--port", str(settings.action_port)),
-        f"http://{settings.host}:{settings.action_port}/health",
+        [sys.executable, "-m", "bot.actionserver"],  # rasa_sdk's app behind ACTION_TOKEN
+        f"http://127.0.0.1:{settings.action_port}/health",
     )
 
 
@@ -112,12 +113,14 @@ def rasa_shell(settings: Settings) -> Service:
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
-    """What the children share: addresses, and the tokens of the account service and the
-    agent desk (made up for this run unless the environment gives them, so no fixed secret
-    exists anywhere)."""
+    """What the children share: addresses, and the tokens of the action server, the account
+    service and the agent desk (made up for this run unless the environment gives them, so no
+    fixed secret exists anywhere)."""
     return {
         **rasa_environment(),
+        "ACTION_PORT": str(settings.action_port),
         "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+        "ACTION_TOKEN": os.environ.get("ACTION_TOKEN") or secrets.token_urlsafe(32),
         "ACCOUNTS_PORT": str(settings.accounts_port),
         "ACCOUNTS_URL": settings.accounts_url,
         "ACCOUNTS_TOKEN": os.environ.get("ACCOUNTS_TOKEN") or secrets.token_urlsafe(32),
@@ -132,6 +135,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY") or secrets.token_urlsafe(32),
         "SMS_WEBHOOK_SECRET": os.environ.get("SMS_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
         "SMS_BRIDGE_URL": f"{settings.rasa_url}/webhooks/sms/webhook",
+        "TRACKER_DB": os.environ.get("TRACKER_DB") or str(Path("var/tracker.sqlite3").resolve()),
         "WEBCHAT_ORIGINS": os.environ.get("WEBCHAT_ORIGINS")
         or f"http://localhost:{settings.rasa_port},http://127.0.0.1:{settings.rasa_port}",
     }
@@ -205,6 +209,7 @@ def main() -> int:
     # would not turn Ctrl-C into KeyboardInterrupt.
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    Path("var").mkdir(exist_ok=True)
     supervisor = Supervisor(settings)
     try:
         supervisor.start(account_service(settings))

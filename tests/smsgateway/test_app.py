@@ -255,6 +255,23 @@ def test_malformed_sends_are_400(
     assert gateway.messages(to=customer) == []
 
 
+def test_what_json_cannot_carry_is_400_and_a_non_utf8_key_401(gateway: Gateway) -> None:
+    """Found by tests/fuzz, 500s before."""
+    customer = new_number()
+    lone = json.dumps({"to": customer, "from": SERVICE, "text": "\ud800"}).encode()
+    for data in (lone, b"[" * 2000 + b"]" * 2000):
+        status, answer = gateway.call("POST", "/api/send", key=KEY, data=data)
+        assert (status, answer["error"], answer["code"]) == (400, "invalid_body", 1002)
+    response = requests.post(
+        f"{gateway.url}/api/send",
+        json={"to": customer, "from": SERVICE, "text": "hi"},
+        headers={"Authorization": b"Bearer \xff\xfe"},
+        timeout=10,
+    )
+    assert (response.status_code, response.json()["error"]) == (401, "unauthorized")
+    assert gateway.messages(to=customer) == []
+
+
 def test_ucs2_units() -> None:
     assert ucs2_units("查余额") == 3
     assert ucs2_units("ok😀") == 4  # outside the BMP: a surrogate pair

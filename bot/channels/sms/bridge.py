@@ -21,6 +21,7 @@ from typing import Any
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.gate import OnNewMessage
+from bot.channels.guard import rules
 from bot.channels.sms import segments
 from bot.channels.sms.gateway import GatewayClient, GatewayRefused, GatewayUnavailable
 from bot.channels.sms.identity import number_of, sms_sender
@@ -105,7 +106,7 @@ class SmsBridge:
             raise
         except Exception:
             logger.exception("answering an SMS failed; the customer gets an apology")
-            return [self._book.texts["trouble"]]
+            return [rules().texts["trouble"]]
 
     async def _answer(self, message: Inbound) -> list[str]:
         number, texts = message.number, self._book.texts

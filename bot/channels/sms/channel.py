@@ -25,7 +25,8 @@ from sanic import Blueprint, Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.gate import HandoffGate, OnNewMessage
+from bot.channels.gate import OnNewMessage
+from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
 from bot.channels.sms.bridge import SmsBridge
 from bot.channels.sms.gateway import GatewayClient
@@ -104,7 +105,7 @@ class SmsInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         sms = Blueprint("sms_webhook")
-        handle = HandoffGate.from_env().wrap(on_new_message)
+        handle = customer_pipeline(on_new_message)
         self._database.parent.mkdir(parents=True, exist_ok=True)
         store = SmsStore(self._database)
         bridge = SmsBridge(store, self._gateway, self._service_number, handle)

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 PHRASEBOOK_FILE = Path(__file__).resolve().parents[3] / "data" / "channels" / "sms.yml"
-TEXTS = ("opted_out", "rejoined", "option", "more_hint", "nothing_more", "trouble")
+TEXTS = ("opted_out", "rejoined", "option", "more_hint", "nothing_more")
 
 
 class Kind(Enum):

@@ -26,7 +26,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.gate import HandoffGate, OnNewMessage
+from bot.channels.gate import OnNewMessage
+from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class WebChatInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
         self.sio = sio
         blueprint = PageBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
-        gated = HandoffGate.from_env().wrap(on_new_message)
+        gated = customer_pipeline(on_new_message)
         connected: dict[str, str] = {}  # socket id → session id
         push = AgentPush.from_env("socketio", lambda: set(connected.values()))
 

@@ -1,0 +1,107 @@
+"""Runs the action server: `python -m bot.actionserver` (what `make run` starts).
+
+rasa_sdk's own app (its action registry and routes: POST /webhook, GET /actions, GET /health)
+for the `actions` package, with one addition: every request but GET /health needs ACTION_TOKEN,
+as `?token=` (how Rasa sends endpoints.yml's `token`) or `Authorization: Bearer`. Without it
+anyone reaching the port could run our actions, which call the account service with our token,
+on a forged tracker. Wrong or missing: 401 `{"error": "unauthorized"}` before any action runs.
+
+Configuration from the environment: ACTION_HOST (127.0.0.1), ACTION_PORT (5055), ACTION_TOKEN
+(required).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import sys
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.plugin import plugin_manager
+from sanic import Sanic
+from sanic.exceptions import MethodNotSupported, NotFound
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.http import configure_service_logging, is_authorized, unauthorized, where
+from bot.settings import distinct_secrets, env_port
+
+ACTIONS_PACKAGE = "actions"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5055
+# The query parameter Rasa puts endpoints.yml's `token` in (EndpointConfig's `token_name`).
+TOKEN_PARAMETER = "token"
+OPEN = ("GET", "/health")  # run.py's readiness check
+
+logger = logging.getLogger("bot.actionserver")
+
+
+def action_token() -> str:
+    """Without it anyone who reaches the port could run our actions."""
+    (token,) = distinct_secrets(
+        "action server",
+        {"ACTION_TOKEN": "the token Rasa sends with every action call"},
+        if_equal="",  # a single secret: nothing to compare
+    )
+    return token
+
+
+def has_token(request: Request, token: str) -> bool:
+    """`?token=` or `Authorization: Bearer`, compared in constant time."""
+    given = request.args.get(TOKEN_PARAMETER)
+    if given is not None and hmac.compare_digest(given.encode(), token.encode()):
+        return True
+    return is_authorized(request, token)
+
+
+def require_token(app: Sanic, token: str) -> None:
+    """401 before any handler runs; an unknown route or method is 401 too for a caller without
+    the token (rasa_sdk's own error answer otherwise), so the token guards every path."""
+
+    async def authorize(request: Request) -> HTTPResponse | None:
+        if (request.method, request.path) == OPEN or has_token(request, token):
+            return None
+        logger.info("%s -> 401 unauthorized", where(request))
+        return unauthorized()
+
+    app.register_middleware(authorize, "request")
+    rasa_sdk_answer = app.error_handler.lookup(Exception())
+
+    async def no_such_route(request: Request, exception: Exception) -> HTTPResponse:
+        if not has_token(request, token):
+            logger.info("%s -> 401 unauthorized", where(request))
+            return unauthorized()
+        return await rasa_sdk_answer(request, exception)
+
+    app.exception(NotFound, MethodNotSupported)(no_such_route)
+
+
+def log_to_stderr() -> None:
+    """The actions log on `actions.*`, which propagates to the root logger: it needs a handler
+    before the actions are imported, since actions/__init__.py masks numbers on the root's
+    handlers then (configure_service_logging does it again for Sanic's loggers and ours)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def main() -> None:
+    token = action_token()
+    host = os.environ.get("ACTION_HOST") or DEFAULT_HOST
+    listen_port = env_port("ACTION_PORT", DEFAULT_PORT)
+    log_to_stderr()
+    # As `rasa run actions` makes it: no CORS origins (Rasa calls server to server), no reload.
+    app = create_app(ACTIONS_PACKAGE, cors_origins=None, auto_reload=False)
+    require_token(app, token)
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)  # as rasa_sdk's run() does
+    configure_service_logging()
+    app.run(
+        host=host, port=listen_port, workers=1, debug=False, access_log=False, auto_reload=False
+    )
+
+
+if __name__ == "__main__":
+    main()
