@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
 
 .PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean \
-	accounts-reset accounts-unlock sms browser-deps
+	accounts-reset accounts-unlock sms browser-deps audit
 
 help:
 	@echo "make run      start the assistant: Rasa :5005 (web chat at /webchat, REST, SMS bridge),"
@@ -24,6 +24,7 @@ help:
 	@echo "             (prints the agent token); Ctrl-C stops them all"
 	@echo "make shell    talk to the assistant in this terminal (accounts and actions included)"
 	@echo "make sms FROM=13800138000 TEXT=查余额   text the running assistant as that customer"
+	@echo "make audit    check the pinned dependencies for known vulnerabilities (needs OSV)"
 	@echo "make test     lint, validate data, train if needed, run every test"
 	@echo "make train    train a model if data, config or domain changed"
 	@echo "make format   format the code with ruff"
@@ -79,6 +80,13 @@ nlu-eval: train
 sms: setup
 	@test -n "$(FROM)" -a -n "$(TEXT)" || { echo 'usage: make sms FROM=13800138000 TEXT="查余额"'; exit 2; }
 	@$(PY) -m bot.smsgateway send --from "$(FROM)" --text "$(TEXT)"
+
+# Known vulnerabilities in the pinned dependencies, from the OSV database (which this
+# development machine cannot reach: see docs/dependency_audit.md). pip-audit lives in its own
+# venv so that it never changes the assistant's.
+audit:
+	@[ -x var/audit/bin/pip-audit ] || { $(PYTHON310) -m venv var/audit && var/audit/bin/pip install -q pip-audit==2.10.1; }
+	var/audit/bin/pip-audit -r requirements.txt --no-deps --disable-pip --strict -s osv
 
 # Chromium and a CJK font for the browser test: installed when we are root, else the test
 # is skipped with the reason (CI must run it).

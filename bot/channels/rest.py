@@ -17,14 +17,17 @@ from sanic.request import Request
 
 from bot.channels.gate import OnNewMessage
 from bot.channels.guard import customer_pipeline
+from bot.channels.server import with_json_errors
 from bot.channels.sms.identity import PREFIX as SMS_PREFIX
 
 
 class RestInput(rest.RestInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return super().blueprint(customer_pipeline(on_new_message))
+        return with_json_errors(super().blueprint(customer_pipeline(on_new_message)))
 
     async def _extract_sender(self, req: Request) -> str | None:
+        if not isinstance(req.json, dict):  # Rasa would fail on `.get` with a 500
+            raise InvalidUsage("The body must be a JSON object with sender and message.")
         sender = await super()._extract_sender(req)
         if isinstance(sender, str) and sender.lower().startswith(SMS_PREFIX):
             raise InvalidUsage("This sender id is reserved for another channel.")
@@ -32,3 +35,7 @@ class RestInput(rest.RestInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         return None
+
+    def _extract_input_channel(self, req: Request) -> str:
+        """Always "rest": a caller cannot pass its conversation off as SMS or web chat."""
+        return self.name()

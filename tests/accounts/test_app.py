@@ -6,6 +6,7 @@ its own database and a fixed clock (2026-11-22 10:00 +08:00, as in test_store).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -18,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import requests
 from sanic import Sanic
 
 from bot.accounts.app import create_app
@@ -151,6 +153,34 @@ async def test_unknown_routes_and_methods_answer_json(api: Api) -> None:
         assert (status, body["error"]) == (404, "unknown_route"), path
     status, body = await api.call("PATCH", f"/v1/accounts/{ZHANG_WEI}")
     assert (status, body["error"]) == (405, "method_not_allowed")
+
+
+# Found by tests/fuzz: each was a 500 before.
+NESTED_TOO_DEEP = [b"[" * 2000 + b"]" * 2000, b'{"a":' * 2000 + b"1" + b"}" * 2000]
+
+
+async def test_bodies_json_cannot_carry_are_400(api: Api) -> None:
+    """Nested deeper than Python's parser goes, or with a lone surrogate ("\\ud800") that
+    neither SQLite nor a UTF-8 answer can hold: a malformed body, not an internal error."""
+    for data in NESTED_TOO_DEEP:
+        status, body = await api.call("POST", f"/v1/accounts/{ZHANG_WEI}/verify", data=data)
+        assert (status, body["error"]) == (400, "invalid_body"), data[:10]
+    lone = {"number": ZHANG_WEI, "category": "其他", "description": "\ud800", "channel": "x"}
+    status, body = await api.call("POST", "/v1/tickets", data=json.dumps(lone).encode())
+    assert (status, body["error"]) == (400, "invalid_body")
+    assert api.store.tickets(ZHANG_WEI) == []
+
+
+async def test_a_token_that_is_not_utf8_is_401(api: Api) -> None:
+    def call() -> requests.Response:  # aiohttp sends no raw header bytes; requests does
+        return requests.get(
+            f"{api.base_url}/v1/catalogue",
+            headers={"Authorization": b"Bearer \xff\xfe" + TOKEN.encode()},
+            timeout=10,
+        )
+
+    response = await asyncio.get_running_loop().run_in_executor(None, call)
+    assert (response.status_code, response.json()["error"]) == (401, "unauthorized")
 
 
 # -- reading the account ------------------------------------------------------------------------

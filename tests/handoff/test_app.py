@@ -217,6 +217,20 @@ async def test_malformed_json_is_400(desk: Desk) -> None:
     assert desk.store.get(handoff["id"])["status"] == "queued"
 
 
+async def test_bodies_json_cannot_carry_are_400(desk: Desk) -> None:
+    """Found by tests/fuzz, 500s before: nested deeper than Python's parser goes, or with a
+    lone surrogate ("\\ud800") that SQLite cannot store."""
+    for data in (b"[" * 2000 + b"]" * 2000, b'{"a":' * 2000 + b"1" + b"}" * 2000):
+        status, body = await desk.call(
+            "POST", "/internal/handoffs", data=data, token=INTERNAL_TOKEN
+        )
+        assert (status, body["error"]) == (400, "invalid_body"), data[:10]
+    lone = json.dumps({"sender": "\udfff", "channel": "rest"}).encode()
+    status, body = await desk.call("POST", "/internal/handoffs", data=lone, token=INTERNAL_TOKEN)
+    assert (status, body["error"]) == (400, "invalid_body")
+    assert desk.store.list_active() == []
+
+
 async def test_oversized_bodies_are_refused(desk: Desk) -> None:
     huge = [{"author": "customer", "text": "长" * 4000}] * 100
     status, body = await desk.internal(

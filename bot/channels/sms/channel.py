@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 from bot.channels.gate import OnNewMessage
 from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
+from bot.channels.server import JsonErrorsBlueprint
 from bot.channels.sms.bridge import SmsBridge
 from bot.channels.sms.gateway import GatewayClient
 from bot.channels.sms.signature import is_authentic
@@ -55,7 +56,7 @@ def read_inbound(body: bytes) -> tuple[str, str, str] | str:
     """(msg_id, sender's number, text) from a signed body, or the error code to answer."""
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, huge numbers
         return "invalid_json"
     if not isinstance(payload, dict):
         return "invalid_json"
@@ -104,7 +105,7 @@ class SmsInput(InputChannel):
         )
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        sms = Blueprint("sms_webhook")
+        sms = JsonErrorsBlueprint("sms_webhook")
         handle = customer_pipeline(on_new_message)
         self._database.parent.mkdir(parents=True, exist_ok=True)
         store = SmsStore(self._database)

@@ -36,9 +36,12 @@ def is_authentic(
     now: float | None = None,
 ) -> bool:
     """True only for a correct signature over a timestamp inside the replay window."""
-    if not secret or not timestamp or not signature or not timestamp.isdigit():
+    if not secret or not timestamp or not signature:
+        return False
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return False
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > REPLAY_WINDOW_S:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature.strip().lower())
+    given = signature.strip().lower()
+    return given.isascii() and hmac.compare_digest(sign(secret, timestamp, body), given)

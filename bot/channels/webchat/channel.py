@@ -13,6 +13,7 @@ Differences from `rasa.core.channels.socketio.SocketIOInput`:
 from __future__ import annotations
 
 import logging
+import mimetypes
 import os
 import re
 import uuid
@@ -22,6 +23,7 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic, response
+from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
@@ -29,6 +31,7 @@ from socketio import AsyncServer
 from bot.channels.gate import OnNewMessage
 from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
+from bot.channels.server import answer_errors_in_json
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +61,23 @@ def session_id_of(data: Any) -> str | None:
     return value if isinstance(value, str) and SESSION_ID.match(value) else None
 
 
+def static_file(name: str) -> Path | None:
+    """The file of the page's folder that `name` names, or None: never a folder, never
+    anything outside it, whatever the name holds (dots, NUL, very long)."""
+    try:
+        path = (STATIC_DIR / name).resolve()
+        if path.is_relative_to(STATIC_DIR.resolve()) and path.is_file():
+            return path
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class PageBlueprint(SocketBlueprint):
     """Also serves the chat page on the app, outside the channel's /webhooks prefix."""
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        answer_errors_in_json(app)
         super().register(app, options)
 
         async def page(_: Request) -> HTTPResponse:
@@ -69,8 +85,17 @@ class PageBlueprint(SocketBlueprint):
                 STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8"
             )
 
+        async def asset(_: Request, name: str) -> HTTPResponse:
+            path = static_file(name)
+            if path is None:
+                raise NotFound("No such file.")
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if kind.startswith("text/") or kind.endswith("javascript"):
+                kind += "; charset=utf-8"
+            return await response.file(path, mime_type=kind)
+
         app.add_route(page, "/webchat", methods=["GET"], name="webchat_page")
-        app.static("/webchat/static", str(STATIC_DIR), name="webchat_static")
+        app.add_route(asset, "/webchat/static/<name:path>", methods=["GET"], name="webchat_static")
 
 
 class WebChatInput(SocketIOInput):

@@ -1,0 +1,37 @@
+"""The Rasa server's own HTTP errors, as the public meets them.
+
+Sanic's default error pages fail on a malformed `Accept` or `Expect` header and answer 500
+(found by tests/fuzz); the channels give Rasa's app the JSON error handler our services use,
+so every refusal is a proper status with a JSON body and no traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Blueprint, Sanic
+
+from bot.http import JsonErrorHandler
+
+logger = logging.getLogger("bot.channels")
+
+
+def answer_errors_in_json(app: Sanic) -> None:
+    """Idempotent: each channel calls it when it is registered on the app."""
+    if not isinstance(app.error_handler, JsonErrorHandler):
+        app.error_handler = JsonErrorHandler(lambda _: None, lambda _: None, logger)
+
+
+class JsonErrorsBlueprint(Blueprint):
+    """A channel's blueprint that, once registered, has the app answer errors in JSON."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        answer_errors_in_json(app)
+        super().register(app, options)
+
+
+def with_json_errors(blueprint: Blueprint) -> Blueprint:
+    """The same blueprint (Rasa builds the REST one itself), made a JsonErrorsBlueprint."""
+    blueprint.__class__ = JsonErrorsBlueprint
+    return blueprint
