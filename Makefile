@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
 
 .PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean \
-	accounts-reset accounts-unlock sms browser-deps audit
+	accounts-reset accounts-unlock sms browser-deps audit bench
 
 help:
 	@echo "make run      start the assistant: Rasa :5005 (web chat at /webchat, REST, SMS bridge),"
@@ -28,6 +28,8 @@ help:
 	@echo "make test     lint, validate data, train if needed, run every test"
 	@echo "make train    train a model if data, config or domain changed"
 	@echo "make format   format the code with ruff"
+	@echo "make bench    load test (1, 10, 50 customers) against a plain \`rasa run\`:"
+	@echo "             results/bench/bench.json and bench.png (BENCH_SECONDS=30 per level)"
 	@echo "make clean    remove trained models and test output (keeps .venv)"
 	@echo "make accounts-reset                     demo accounts back to their first state"
 	@echo "make accounts-unlock NUMBER=13700137000  lift a lock after three wrong passwords"
@@ -87,6 +89,10 @@ sms: setup
 audit:
 	@[ -x var/audit/bin/pip-audit ] || { $(PYTHON310) -m venv var/audit && var/audit/bin/pip install -q pip-audit==2.10.1; }
 	var/audit/bin/pip-audit -r requirements.txt --no-deps --disable-pip --strict -s osv
+
+# Load benchmark of the assistant against a plain `rasa run` of the same model (bot/bench/).
+bench: train
+	$(PY) -m bot.bench
 
 # Chromium and a CJK font for the browser test: installed when we are root, else the test
 # is skipped with the reason (CI must run it).

@@ -50,6 +50,8 @@ class JsonServiceClient:
     logger: ClassVar[logging.Logger] = logging.getLogger("bot.http_client")
     unavailable: ClassVar[type[ServiceUnavailable]] = ServiceUnavailable
     request_error: ClassVar[type[ServiceRequestError]] = ServiceRequestError
+    # Refusals that are ordinary answers (no handoff for this conversation): DEBUG, not INFO.
+    routine_refusals: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
         self.base_url = base_url.rstrip("/")
@@ -88,6 +90,7 @@ class JsonServiceClient:
         if status >= 400:
             error_body = answer if isinstance(answer, dict) else {}
             code = str(error_body.get("error", "unknown"))
-            log.info("%s: %s refused: %d %s", name, shown, status, code)
+            level = logging.DEBUG if code in self.routine_refusals else logging.INFO
+            log.log(level, "%s: %s refused: %d %s", name, shown, status, code)
             raise self.request_error(status, code, error_body)
         return answer

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.cli import rasa_command, rasa_environment
@@ -60,6 +62,11 @@ def model_path(root: Path = Path(".")) -> Path:
     return root / MODELS_DIR / f"{MODEL_PREFIX}{fingerprint(root)}.tar.gz"
 
 
+def training_record(model: Path) -> Path:
+    """Where the training of `model` is recorded: models/<model name>.json."""
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".json")
+
+
 def train(root: Path = Path(".")) -> Path:
     """Builds the spaCy pipeline, then the Rasa model; removes models of older fingerprints."""
     from bot.nlu.lexicon import load_lexicon
@@ -75,10 +82,17 @@ def train(root: Path = Path(".")) -> Path:
         "--force",
     )  # fmt: skip
     subprocess.run(command, cwd=root, env=rasa_environment(), check=True)
+    seconds = time.monotonic() - started
     for old in (root / MODELS_DIR).glob(f"{MODEL_PREFIX}*.tar.gz"):
         if old != target:
             old.unlink()
-    print(f"trained {target} in {time.monotonic() - started:.0f} s", flush=True)
+            training_record(old).unlink(missing_ok=True)
+    # How long it took, for `make bench`.
+    trained_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    training_record(target).write_text(
+        json.dumps({"seconds": round(seconds, 1), "trained_at": trained_at}) + "\n"
+    )
+    print(f"trained {target} in {seconds:.0f} s", flush=True)
     return target
 
 

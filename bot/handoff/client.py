@@ -35,6 +35,7 @@ class DeskClient(JsonServiceClient):
     logger = logging.getLogger("bot.handoff.client")
     unavailable = DeskUnavailable
     request_error = DeskRequestError
+    routine_refusals = frozenset({"no_active_handoff"})
 
     def __init__(self, base_url: str, token: str, timeout_s: float = 2.0) -> None:
         super().__init__(base_url, token, timeout_s)

@@ -1,0 +1,298 @@
+"""Starts the two profiles on free ports, measures start-up to a real answer, reads memory.
+
+Ours is `python -m bot.cli.run` with the environment tests/conftest.py `start_assistant`
+gives it. The baseline is what a plain Rasa deployment of the same model runs: `rasa run`
+with Rasa's defaults (its own REST channel, in-memory tracker and lock stores) and the same
+action server, account service and agent desk as separate processes, started in the order the
+supervisor starts them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.cli import rasa_command, rasa_environment
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_S = 240
+STOP_TIMEOUT_S = 30
+PROBE_TEXT = "彩铃怎么收费"
+PROBE_EXPECT = "元"
+# Secrets and addresses a parent shell may hold: every profile makes up its own.
+INHERITED = (
+    "ACCOUNTS_TOKEN",
+    "ACTION_TOKEN",
+    "ACTION_ENDPOINT_URL",
+    "ACCOUNTS_URL",
+    "HANDOFF_TOKEN",
+    "HANDOFF_URL",
+    "AGENT_TOKEN",
+    "SMS_GATEWAY_URL",
+    "SMS_GATEWAY_SEND_URL",
+    "SMS_GATEWAY_KEY",
+    "SMS_WEBHOOK_SECRET",
+    "WEBCHAT_ORIGINS",
+    "TRACKER_DB",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """`base` (this process's environment) without the secrets and addresses of INHERITED."""
+    env = dict(os.environ if base is None else base)
+    for name in INHERITED:
+        env.pop(name, None)
+    return env
+
+
+# -- /proc ---------------------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory (VmRSS) in MB; None when the process is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants, parents first."""
+    tree, queue = [], [pid]
+    while queue:
+        current = queue.pop(0)
+        tree.append(current)
+        queue.extend(children(current))
+    return tree
+
+
+def process_name(pid: int) -> str:
+    """What the process runs: "bot.accounts", "rasa run", "rasa run actions", "bot.cli.run"."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return str(pid)
+    if "-m" in argv:
+        module, rest = argv[argv.index("-m") + 1], argv[argv.index("-m") + 2 :]
+        if module == "rasa":
+            words = [word for word in rest[:2] if word and not word.startswith("-")]
+            return " ".join(["rasa", *words[:2]])
+        return module
+    return Path(argv[0]).name if argv and argv[0] else str(pid)
+
+
+def memory(pids: list[int]) -> dict[str, float]:
+    """RSS in MB of each process, by what it runs."""
+    found: dict[str, float] = {}
+    for pid in pids:
+        mb = rss_mb(pid)
+        if mb is None:
+            continue
+        name = process_name(pid)
+        found[name if name not in found else f"{name} ({pid})"] = round(mb, 1)
+    return found
+
+
+# -- readiness -----------------------------------------------------------------------------
+
+
+def answers(rest_url: str, timeout_s: float = 5.0) -> bool:
+    """The REST channel answers a real question with a price (a fresh conversation each time)."""
+    body = json.dumps({"sender": f"bench-ready-{uuid.uuid4().hex}", "message": PROBE_TEXT})
+    request = urllib.request.Request(
+        rest_url, body.encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            replies = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+    return any(PROBE_EXPECT in str(reply.get("text") or "") for reply in replies)
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_for(
+    check: Callable[[], bool], processes: list[subprocess.Popen[bytes]], what: str
+) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not check():
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{what}: a process exited with {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: not ready after {READY_TIMEOUT_S} s")
+        time.sleep(0.2)
+
+
+# -- profiles ------------------------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    """A running profile: where customers reach it, how long it took, what to stop."""
+
+    name: str
+    rest_url: str
+    log_path: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    startup_s: float | None = None
+
+    def pids(self) -> list[int]:
+        return [pid for process in self.processes for pid in process_tree(process.pid)]
+
+    def memory(self) -> dict[str, float]:
+        """RSS MB of each process serving the profile (a supervisor's children included)."""
+        return memory(self.pids())
+
+    def stop(self) -> None:
+        """Ctrl-C to each process we started, the last started first; killed if it hangs."""
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_ours(folder: Path, log_path: Path) -> Profile:
+    """`python -m bot.cli.run` as `make run` starts it, on free ports with fresh databases in
+    `folder`; `startup_s` is spawn → the REST channel answering a real question."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rasa_port = free_port()
+    env = {
+        **clean_environment(),
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(free_port()),
+        "ACCOUNTS_PORT": str(free_port()),
+        "ACCOUNTS_DB": str(folder / "accounts.sqlite3"),
+        "HANDOFF_PORT": str(free_port()),
+        "HANDOFF_DB": str(folder / "handoff.sqlite3"),
+        "AGENT_TOKEN": uuid.uuid4().hex,
+        "SMS_GATEWAY_PORT": str(free_port()),
+        "SMS_GATEWAY_DB": str(folder / "smsgateway.sqlite3"),
+        "SMS_BRIDGE_DB": str(folder / "sms.sqlite3"),
+        "TRACKER_DB": str(folder / "tracker.sqlite3"),
+    }
+    profile = Profile("ours", f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        started = time.monotonic()
+        profile.processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli.run"], cwd=ROOT, env=env, stdout=log, stderr=log
+            )
+        )
+    try:
+        wait_for(lambda: answers(profile.rest_url), profile.processes, "ours")
+    except BaseException:
+        profile.stop()
+        raise
+    profile.startup_s = time.monotonic() - started
+    return profile
+
+
+BASELINE_ENDPOINTS = """\
+# Only the action server: Rasa's defaults for everything else (in-memory tracker and locks).
+action_endpoint:
+  url: ${ACTION_ENDPOINT_URL}
+  token: ${ACTION_TOKEN}
+"""
+BASELINE_CREDENTIALS = "rest:\n"
+
+
+def start_baseline(folder: Path, log_path: Path, model: Path) -> Profile:
+    """Account service, agent desk and action server as the supervisor starts them, then a
+    plain `rasa run` of `model`; `startup_s` is the first spawn → a real answer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "endpoints.yml").write_text(BASELINE_ENDPOINTS, encoding="utf-8")
+    (folder / "credentials.yml").write_text(BASELINE_CREDENTIALS, encoding="utf-8")
+    ports = {name: free_port() for name in ("rasa", "action", "accounts", "handoff")}
+    accounts_url = f"http://127.0.0.1:{ports['accounts']}"
+    handoff_url = f"http://127.0.0.1:{ports['handoff']}"
+    env = {
+        **clean_environment(rasa_environment()),  # what the supervisor gives its children
+        "ACCOUNTS_PORT": str(ports["accounts"]),
+        "ACCOUNTS_DB": str(folder / "accounts.sqlite3"),
+        "ACCOUNTS_TOKEN": uuid.uuid4().hex,
+        "ACCOUNTS_URL": accounts_url,
+        "HANDOFF_PORT": str(ports["handoff"]),
+        "HANDOFF_DB": str(folder / "handoff.sqlite3"),
+        "HANDOFF_TOKEN": uuid.uuid4().hex,
+        "HANDOFF_URL": handoff_url,
+        "AGENT_TOKEN": uuid.uuid4().hex,
+        "ACTION_PORT": str(ports["action"]),
+        "ACTION_TOKEN": uuid.uuid4().hex,
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['action']}/webhook",
+    }
+    rest_url = f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/webhook"
+    profile = Profile("baseline", rest_url, log_path)
+    services = [
+        ([sys.executable, "-m", "bot.accounts"], f"{accounts_url}/health"),
+        ([sys.executable, "-m", "bot.handoff"], f"{handoff_url}/health"),
+        ([sys.executable, "-m", "bot.actionserver"], f"http://127.0.0.1:{ports['action']}/health"),
+    ]
+    rasa = rasa_command(
+        "run", "--model", str(model), "--port", str(ports["rasa"]),
+        "--credentials", str(folder / "credentials.yml"),
+        "--endpoints", str(folder / "endpoints.yml"),
+    )  # fmt: skip
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    try:
+        with log_path.open("wb") as log:
+            for command, health_url in services:
+                profile.processes.append(
+                    subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+                )
+                wait_for(lambda url=health_url: healthy(url), profile.processes, "baseline")
+            profile.processes.append(
+                subprocess.Popen(rasa, cwd=ROOT, env=env, stdout=log, stderr=log)
+            )
+        wait_for(lambda: answers(rest_url), profile.processes, "baseline")
+    except BaseException:
+        profile.stop()
+        raise
+    profile.startup_s = time.monotonic() - started
+    return profile
