@@ -255,7 +255,8 @@ class ActionResumeAccountRequest(Action):
         if not tracker.get_slot(VERIFIED):
             # The form stopped and already said why (locked, service down).
             return [SlotSet(VERIFICATION_STOPPED, None)]
-        dispatcher.utter_message(response="utter_verified")
+        if number_of(tracker.sender_id) is None:  # SMS customers were never asked to verify
+            dispatcher.utter_message(response="utter_verified")
         request = AccountAction.registry.get(tracker.get_slot(ACCOUNT_REQUEST) or "")
         if request is None:
             dispatcher.utter_message(response="utter_anything_else")
