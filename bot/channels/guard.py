@@ -29,6 +29,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.channels.gate import HandoffGate, OnNewMessage
 from bot.privacy import protect_process_logs
+from bot.rasa_patches import cache_action_response_validator
 
 logger = logging.getLogger(__name__)
 
@@ -196,9 +197,11 @@ class InputGuard:
 
 def customer_pipeline(on_new_message: OnNewMessage) -> OnNewMessage:
     """Rasa's `on_new_message` as every customer channel must call it. Also masks personal
-    data in everything the Rasa server logs, Rasa's own loggers included: channels are set up
-    after Rasa and Sanic configured their logging."""
+    data in everything the Rasa server logs, Rasa's own loggers included (channels are set up
+    after Rasa and Sanic configured their logging), and makes Rasa check action answers with
+    one schema validator instead of one per call (bot/rasa_patches.py)."""
     protect_process_logs()
+    cache_action_response_validator()
     guard_rules = rules()
     answered = answer_or_apologise(on_new_message, guard_rules.texts["trouble"])
     return InputGuard(guard_rules).wrap(HandoffGate.from_env().wrap(answered))
