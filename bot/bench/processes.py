@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.cli import rasa_command, rasa_environment
+from bot.cli.run import is_up
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 240
@@ -139,14 +140,6 @@ def answers(rest_url: str, timeout_s: float = 5.0) -> bool:
     except (urllib.error.URLError, OSError, ValueError):
         return False
     return any(PROBE_EXPECT in str(reply.get("text") or "") for reply in replies)
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def wait_for(
@@ -286,7 +279,7 @@ def start_baseline(folder: Path, log_path: Path, model: Path) -> Profile:
                 profile.processes.append(
                     subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
                 )
-                wait_for(lambda url=health_url: healthy(url), profile.processes, "baseline")
+                wait_for(lambda url=health_url: is_up(url), profile.processes, "baseline")
             profile.processes.append(
                 subprocess.Popen(rasa, cwd=ROOT, env=env, stdout=log, stderr=log)
             )

@@ -38,7 +38,8 @@ class Service:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
-def _is_up(url: str) -> bool:
+def is_up(url: str) -> bool:
+    """The health URL answers 200 (within 2 s)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -149,7 +150,7 @@ class Supervisor:
         self._services: list[Service] = []
 
     def start(self, service: Service) -> None:
-        if service.health_url and _is_up(service.health_url):
+        if service.health_url and is_up(service.health_url):
             raise RuntimeError(
                 f"something already answers at {service.health_url}: is the assistant running"
                 " in another terminal? Stop it, or choose other ports (see bot/settings.py)."
@@ -159,7 +160,7 @@ class Supervisor:
         self._services.append(service)
         if service.health_url is None:
             return
-        while not _is_up(service.health_url):
+        while not is_up(service.health_url):
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
             if time.monotonic() - started > READY_TIMEOUT_S:

@@ -31,6 +31,8 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.sms.segments import SINGLE_LIMIT
+from bot.channels.sms.segments import units as sms_units
 from bot.channels.sms.signature import signed_headers
 from bot.http import JsonErrorHandler, is_authorized, json_object, respond, tokens_by_prefix
 from bot.smsgateway.store import SmsStore
@@ -40,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_NAME = "sms_gateway"
 SERVICE_NUMBER = "10086"
-PART_MAX_UNITS = 70  # one SMS part in UCS-2
+PART_MAX_UNITS = SINGLE_LIMIT  # one SMS part in UCS-2, as phones count it
 MAX_WAIT_S = 30.0
 NUMBER_MAX = 32  # characters of a `to` or `from` field
 MSG_ID_MAX = 64
@@ -89,11 +91,6 @@ def refusal(exception: Exception) -> tuple[int, dict[str, Any]] | None:
     if not isinstance(exception, GatewayError):
         return None
     return exception.status, exception.body()
-
-
-def ucs2_units(text: str) -> int:
-    """Length in UCS-2 (UTF-16) code units: a character outside the BMP (most emoji) is 2."""
-    return sum(2 if ord(char) > 0xFFFF else 1 for char in text)
 
 
 def body_of(request: Request) -> dict[str, Any]:
@@ -216,7 +213,7 @@ def create_app(
         body = body_of(request)
         to_number, from_number = string_field(body, "to"), string_field(body, "from")
         text = string_field(body, "text", limit=None)
-        units = ucs2_units(text)
+        units = sms_units(text)
         if units > PART_MAX_UNITS:
             raise GatewayError("text_too_long", units=units, limit=PART_MAX_UNITS)
         message = store.record(to_number, from_number, text)

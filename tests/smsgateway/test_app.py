@@ -27,9 +27,10 @@ import aiohttp
 import pytest
 import requests
 
+from bot.channels.sms.segments import units as ucs2_units
 from bot.channels.sms.signature import is_authentic
 from bot.smsgateway import __main__ as gateway_main
-from bot.smsgateway.app import PART_MAX_UNITS, create_app, ucs2_units
+from bot.smsgateway.app import PART_MAX_UNITS, create_app
 from bot.smsgateway.cli import send
 from bot.smsgateway.store import SmsStore
 from tests.conftest import ROOT, free_port, service_process
