@@ -15,13 +15,14 @@ endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup train run shell test lint format validate pytest stories nlu-eval acceptance clean \
+.PHONY: help setup train run run-prod shell test lint format validate pytest stories nlu-eval acceptance clean \
 	accounts-reset accounts-unlock sms browser-deps audit bench
 
 help:
 	@echo "make run      start the assistant: Rasa :5005 (web chat at /webchat, REST, SMS bridge),"
 	@echo "             actions :5055, accounts :8088, mock SMS gateway :8089, agent desk :8090"
 	@echo "             (prints the agent token); Ctrl-C stops them all"
+	@echo "make run-prod the same behind nginx: 2 Rasa processes, PostgreSQL, Redis (installs them as root)"
 	@echo "make shell    talk to the assistant in this terminal (accounts and actions included)"
 	@echo "make sms FROM=13800138000 TEXT=查余额   text the running assistant as that customer"
 	@echo "make audit    check the pinned dependencies for known vulnerabilities (needs OSV)"
@@ -54,6 +55,11 @@ train: setup
 
 run: train
 	@$(PY) -m bot.cli.run serve
+
+# The production profile on this machine: PostgreSQL, Redis, nginx and RASA_PROCESSES (2) Rasa
+# processes (bot/cli/run_prod.py; README, "Production profile").
+run-prod: train
+	@$(PY) -m bot.cli.run_prod
 
 shell: train
 	@$(PY) -m bot.cli.run shell

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def env_port(name: str, default: int) -> int:
@@ -11,6 +12,14 @@ def env_port(name: str, default: int) -> int:
     value = os.environ.get(name) or str(default)
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise SystemExit(f"{name} must be a port number (1-65535), not {value!r}")
+    return int(value)
+
+
+def env_count(name: str, default: int) -> int:
+    """A positive count (of processes, workers) from the environment; a clear exit if not."""
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"{name} must be a whole number of at least 1, not {value!r}")
     return int(value)
 
 
@@ -31,6 +40,11 @@ def distinct_secrets(service: str, roles: dict[str, str], if_equal: str) -> list
             f"{' and '.join(roles)} are the same: {if_equal} Give them different values."
         )
     return values
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy address of an SQLite file (TRACKER_STORE_URL in the embedded profile)."""
+    return f"sqlite:///{path.resolve()}"
 
 
 @dataclass(frozen=True)

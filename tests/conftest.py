@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +22,8 @@ import requests
 
 from bot.accounts.client import AccountClient
 from bot.accounts.store import AccountStore
+from bot.cluster.postgres import LocalPostgres
+from bot.settings import sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 240
@@ -143,12 +147,16 @@ class RunningAssistant:
 
 
 def start_assistant(
-    log_path: Path, accounts_url: str | None = None, extra_env: dict[str, str] | None = None
+    log_path: Path,
+    accounts_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    module: str = "bot.cli.run",
 ) -> RunningAssistant:
-    """Starts `python -m bot.cli.run` (what `make run` runs) on free ports, with fresh
-    databases beside the log (the same folder twice: a restart); waits until ready.
-    `accounts_url` points the actions at another account service (one that fails, say) than
-    the one started; `extra_env` sets more of the environment."""
+    """Starts `python -m bot.cli.run` (what `make run` runs; `module` bot.cli.run_prod for
+    `make run-prod`) on free ports, with fresh databases beside the log (the same folder
+    twice: a restart); waits until ready. `accounts_url` points the actions at another account
+    service (one that fails, say) than the one started; `extra_env` sets more of the
+    environment."""
     rasa_port, action_port, accounts_port, desk_port, sms_port = (free_port() for _ in range(5))
     accounts_db = log_path.parent / "accounts.sqlite3"
     agent_token = uuid.uuid4().hex
@@ -165,9 +173,11 @@ def start_assistant(
         "SMS_GATEWAY_DB": str(log_path.parent / "smsgateway.sqlite3"),
         "SMS_BRIDGE_DB": str(log_path.parent / "sms.sqlite3"),
         "SMS_WEBHOOK_SECRET": uuid.uuid4().hex,
-        "TRACKER_DB": str(log_path.parent / "tracker.sqlite3"),
+        "TRACKER_STORE_URL": sqlite_url(log_path.parent / "tracker.sqlite3"),
+        "LOCK_STORE_URL": "memory://",
     }
     for inherited in (
+        "ACCOUNTS_DATABASE_URL",
         "ACCOUNTS_TOKEN",
         "ACTION_TOKEN",
         "ACCOUNTS_URL",
@@ -184,7 +194,7 @@ def start_assistant(
     env.update(extra_env or {})
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli.run"], cwd=ROOT, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     assistant = RunningAssistant(
         process,
@@ -216,6 +226,34 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     running = start_assistant(tmp_path_factory.mktemp("assistant") / "run.log")
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def local_postgres() -> Iterator[LocalPostgres]:
+    """A PostgreSQL server of the tests' own (bot/cluster/postgres.py) in a temporary folder on
+    a free port, installed with apt-get first when missing and we are root. Without it the
+    PostgreSQL tests are skipped, except in CI, which must run them."""
+    folder = Path(tempfile.mkdtemp(prefix="pytest-postgres-"))
+    folder.chmod(0o755)  # as root the server runs as the postgres OS user, who must reach it
+    server = LocalPostgres(
+        folder / "data",
+        free_port(),
+        uuid.uuid4().hex,
+        # Throw-away data: no need to survive a crash of the machine.
+        settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
+    )
+    try:
+        server.start()
+    except RuntimeError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {error}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server for the tests: {error}")
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

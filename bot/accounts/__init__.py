@@ -1,7 +1,8 @@
 """A mock of the operator's account system, so the assistant can answer from real-looking data.
 
-- `store`: the accounts in SQLite (seeded from `seed.yml` on first open) and every operation
-  the API offers, with the operator's rules (billing, password lock-out, plan changes).
+- `store`: the accounts in SQLite or PostgreSQL (seeded from `seed.yml` on first open) and
+  every operation the API offers, with the operator's rules (billing, password lock-out, plan
+  changes).
 - `app`: the HTTP service around the store (docs/account_service_api.md), run by
   `python -m bot.accounts`.
 - `client`: the async client the action server uses to call that service.

@@ -5,7 +5,10 @@
     python -m bot.accounts reset            # delete the database; the next start seeds it
 
 Configuration from the environment (docs/account_service_api.md): ACCOUNTS_HOST (127.0.0.1),
-ACCOUNTS_PORT (8088), ACCOUNTS_DB (var/accounts.sqlite3), ACCOUNTS_TOKEN (required to serve).
+ACCOUNTS_PORT (8088), ACCOUNTS_TOKEN (required to serve), and the database: ACCOUNTS_DB, a
+SQLite file (var/accounts.sqlite3), unless ACCOUNTS_DATABASE_URL names a PostgreSQL database
+(postgresql://user:password@host:port/database; it must exist, the service creates and seeds
+its tables), which several service processes may share. The commands use the same database.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import os
 from pathlib import Path
 
 from bot.accounts.app import create_app
-from bot.accounts.store import AccountStore, NotFound, is_valid_number
+from bot.accounts.store import TABLES, AccountStore, NotFound, is_valid_number
 from bot.http import configure_service_logging
 from bot.settings import env_port
+from bot.sql_store import backend_for, connect, is_database_url
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8088
@@ -28,6 +32,24 @@ def db_path() -> Path:
     return Path(os.environ.get("ACCOUNTS_DB") or DEFAULT_DB)
 
 
+def database_url() -> str | None:
+    """ACCOUNTS_DATABASE_URL when set (it must be a postgresql:// URL), else None."""
+    url = os.environ.get("ACCOUNTS_DATABASE_URL") or None
+    if url is not None and not is_database_url(url):
+        raise SystemExit("ACCOUNTS_DATABASE_URL must be a postgresql://user:password@host/db URL")
+    return url
+
+
+def location() -> Path | str:
+    """The PostgreSQL database of ACCOUNTS_DATABASE_URL, or the SQLite file of ACCOUNTS_DB."""
+    return database_url() or db_path()
+
+
+def described(where: Path | str) -> str:
+    """The database as messages name it (a URL without its password)."""
+    return backend_for(where).describe()
+
+
 def serve() -> None:
     token = os.environ.get("ACCOUNTS_TOKEN", "")
     if not token:
@@ -36,9 +58,10 @@ def serve() -> None:
             "its callers must send (`make run` generates one)."
         )
     host = os.environ.get("ACCOUNTS_HOST") or DEFAULT_HOST
-    listen_port, path = env_port("ACCOUNTS_PORT", DEFAULT_PORT), db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = AccountStore(path)
+    listen_port, where = env_port("ACCOUNTS_PORT", DEFAULT_PORT), location()
+    if isinstance(where, Path):
+        where.parent.mkdir(parents=True, exist_ok=True)
+    store = AccountStore(where)
     app = create_app(store, token)
     configure_service_logging()
 
@@ -52,20 +75,30 @@ def serve() -> None:
 def unlock(number: str) -> None:
     if not is_valid_number(number):
         raise SystemExit(f"{number!r} is not a mobile number (11 digits starting 13-19)")
-    path = db_path()
-    if not path.exists():
-        raise SystemExit(f"No database at {path}: nothing to unlock.")
-    store = AccountStore(path)
+    where = location()
+    if isinstance(where, Path) and not where.exists():
+        raise SystemExit(f"No database at {where}: nothing to unlock.")
+    store = AccountStore(where)
     try:
         result = store.unlock(number)
     except NotFound:
-        raise SystemExit(f"{number} is not a customer in {path}.") from None
+        raise SystemExit(f"{number} is not a customer in {described(where)}.") from None
     finally:
         store.shutdown()
     print(f"{number} unlocked." if result["was_locked"] else f"{number} was not locked.")
 
 
 def reset() -> None:
+    url = database_url()
+    if url is not None:
+        conn = connect(url)
+        try:
+            for table in TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        finally:
+            conn.close()
+        print(f"Dropped the account tables in {described(url)}; the next start seeds them afresh.")
+        return
     path = db_path()
     removed = [
         file
@@ -88,7 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("serve", help="serve the API (the default)")
     unlock_parser = commands.add_parser("unlock", help="lift a password lock")
     unlock_parser.add_argument("number")
-    commands.add_parser("reset", help="delete the database; the next start seeds it afresh")
+    commands.add_parser(
+        "reset", help="delete the database (its tables on PostgreSQL); the next start seeds it"
+    )
     args = parser.parse_args(argv)
     if args.command == "unlock":
         unlock(args.number)

@@ -1,10 +1,16 @@
-"""The mock operator's accounts in SQLite, and every operation of the account service API.
+"""The mock operator's accounts, and every operation of the account service API.
+
+The accounts are in a SQLite file (ACCOUNTS_DB, what `make run` uses) or in a PostgreSQL
+database (ACCOUNTS_DATABASE_URL, postgresql://…, the production profile, where several service
+processes share it): the same SQL and logic on both, through bot/sql_store.py.
 
 Each public method is one API operation and returns the JSON-ready answer (plain dicts), or
-raises an `AccountError` subclass that names the API error code. Every write is one
-`BEGIN IMMEDIATE` transaction, rolled back on any exception, so a crash mid-request leaves the
-data as it was before or after. The clock is injected (`today`, `now`) so that billing months,
-plan-change dates and password lock-outs can be tested without waiting.
+raises an `AccountError` subclass that names the API error code (or `StoreUnavailable` when
+the database server cannot be reached). Every write is one transaction holding the store's
+write lock from its start (SQLite's `BEGIN IMMEDIATE`, an advisory lock on PostgreSQL), rolled
+back on any exception, so a crash mid-request leaves the data as it was before or after.
+The clock is injected (`today`, `now`) so that billing months, plan-change dates and password
+lock-outs can be tested without waiting.
 
 An empty database is seeded from seed.yml in one transaction: the seed's "last month" bills are
 stored for the calendar month before the day of seeding, its usage for that day's month.
@@ -16,7 +22,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,7 +31,7 @@ from typing import Any
 import yaml
 
 from bot.months import month_key, months_before
-from bot.sqlite_store import ServiceError, SqliteStore, local_now
+from bot.sql_store import Connection, Row, ServiceError, SqlStore, local_now
 
 SEED_FILE = Path(__file__).with_name("seed.yml")
 SCHEMA_VERSION = "1"
@@ -39,6 +44,8 @@ MAX_PASSWORD_ATTEMPTS = 3
 LOCK_DURATION = timedelta(minutes=30)
 TICKET_CATEGORIES = ("计费争议", "网络信号", "服务态度", "业务办理", "其他")
 TICKET_TEXT_MAX = 2000
+# A ticket's columns as the API shows them (on PostgreSQL the table also has `rowid`).
+TICKET_COLUMNS = "id, number, category, description, channel, status, created_at"
 # Recorded as the channel of services subscribed through the API (the assistant).
 API_CHANNEL = "智能客服"
 STATUS_TEXT = {
@@ -157,8 +164,8 @@ SCHEMA = (
     """CREATE TABLE accounts (
         number TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
-        password_salt BLOB NOT NULL,
-        password_hash BLOB NOT NULL,
+        password_salt {blob} NOT NULL,
+        password_hash {blob} NOT NULL,
         plan_code TEXT NOT NULL REFERENCES plans(code),
         pending_plan_code TEXT REFERENCES plans(code),
         pending_effective TEXT,
@@ -176,7 +183,7 @@ SCHEMA = (
         data_mb_used INTEGER NOT NULL,
         PRIMARY KEY (number, month))""",
     """CREATE TABLE subscriptions (
-        id INTEGER PRIMARY KEY,
+        id {id_key},
         number TEXT NOT NULL REFERENCES accounts(number),
         code TEXT NOT NULL REFERENCES services(code),
         subscribed_on TEXT,
@@ -206,7 +213,22 @@ SCHEMA = (
         description TEXT NOT NULL,
         channel TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'closed')),
-        created_at TEXT NOT NULL)""",
+        created_at TEXT NOT NULL{rowid_column})""",
+)
+
+
+# Every table of SCHEMA, each after those that refer to it (the order to drop them in).
+TABLES = (
+    "tickets",
+    "bill_items",
+    "bills",
+    "subscriptions",
+    "usage",
+    "accounts",
+    "services",
+    "plans",
+    "rates",
+    "meta",
 )
 
 
@@ -257,9 +279,10 @@ class Account:
         return self.contract_ends is not None and today <= self.contract_ends
 
 
-class AccountStore(SqliteStore):
+class AccountStore(SqlStore):
     """The account database; the operator's `unlock` command opens a second connection on the
-    same file while the service runs (see bot/sqlite_store.py)."""
+    same database while the service runs (see bot/sql_store.py). `location` is the SQLite
+    file or a postgresql:// URL."""
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -268,7 +291,7 @@ class AccountStore(SqliteStore):
 
     def __init__(
         self,
-        path: Path,
+        location: Path | str,
         today: Callable[[], date] = date.today,
         now: Callable[[], datetime] = local_now,
         seed_file: Path = SEED_FILE,
@@ -276,14 +299,14 @@ class AccountStore(SqliteStore):
         self._today = today
         self._now = now
         self._seed_file = seed_file
-        super().__init__(path)
+        super().__init__(location)
 
     # -- seeding ------------------------------------------------------------------------------
 
-    def _populate(self, conn: sqlite3.Connection) -> None:
+    def _populate(self, conn: Connection) -> None:
         self._seed(conn, yaml.safe_load(self._seed_file.read_text(encoding="utf-8")))
 
-    def _seed(self, conn: sqlite3.Connection, seed: dict[str, Any]) -> None:
+    def _seed(self, conn: Connection, seed: dict[str, Any]) -> None:
         today = self._today()
         this_month, last_month = month_key(today), previous_month_key(today)
         conn.executemany(
@@ -306,8 +329,8 @@ class AccountStore(SqliteStore):
                     plan["monthly_fee_fen"],
                     plan["voice_minutes"],
                     plan["data_mb"],
-                    bool(plan["includes_cailing"]),
-                    bool(plan["includes_caller_id"]),
+                    int(bool(plan["includes_cailing"])),
+                    int(bool(plan["includes_caller_id"])),
                 ),
             )
         for customer in seed["customers"]:
@@ -315,7 +338,7 @@ class AccountStore(SqliteStore):
 
     @staticmethod
     def _seed_customer(
-        conn: sqlite3.Connection, customer: dict[str, Any], this_month: str, last_month: str
+        conn: Connection, customer: dict[str, Any], this_month: str, last_month: str
     ) -> None:
         number = customer["number"]
         salt = secrets.token_bytes(16)
@@ -332,7 +355,7 @@ class AccountStore(SqliteStore):
                 customer["plan"],
                 customer["balance_fen"],
                 customer["status"],
-                bool(customer["real_name"]),
+                int(bool(customer["real_name"])),
                 contract.get("kind"),
                 contract.get("ends"),
             ),
@@ -369,7 +392,7 @@ class AccountStore(SqliteStore):
     # -- loading ------------------------------------------------------------------------------
 
     @staticmethod
-    def _plan(conn: sqlite3.Connection, code: str) -> Plan | None:
+    def _plan(conn: Connection, code: str) -> Plan | None:
         row = conn.execute("SELECT * FROM plans WHERE code = ?", (code,)).fetchone()
         if row is None:
             return None
@@ -383,7 +406,7 @@ class AccountStore(SqliteStore):
             includes_caller_id=bool(row["includes_caller_id"]),
         )
 
-    def _account(self, conn: sqlite3.Connection, number: str) -> Account:
+    def _account(self, conn: Connection, number: str) -> Account:
         if not is_valid_number(number):
             raise InvalidInput("invalid_number")
         row = conn.execute("SELECT * FROM accounts WHERE number = ?", (number,)).fetchone()
@@ -417,14 +440,14 @@ class AccountStore(SqliteStore):
         )
 
     @staticmethod
-    def _service(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
+    def _service(conn: Connection, code: str) -> Row:
         row = conn.execute("SELECT * FROM services WHERE code = ?", (code,)).fetchone()
         if row is None:
             raise NotFound("unknown_service")
         return row
 
     @staticmethod
-    def _rates(conn: sqlite3.Connection) -> dict[str, int]:
+    def _rates(conn: Connection) -> dict[str, int]:
         return {row["name"]: row["fen"] for row in conn.execute("SELECT * FROM rates")}
 
     # -- catalogue and account ----------------------------------------------------------------
@@ -494,7 +517,7 @@ class AccountStore(SqliteStore):
         }
 
     @staticmethod
-    def _usage(conn: sqlite3.Connection, number: str, month: str) -> tuple[int, int]:
+    def _usage(conn: Connection, number: str, month: str) -> tuple[int, int]:
         row = conn.execute(
             "SELECT voice_minutes_used, data_mb_used FROM usage WHERE number = ? AND month = ?",
             (number, month),
@@ -533,7 +556,7 @@ class AccountStore(SqliteStore):
         }
 
     def _running_items(
-        self, conn: sqlite3.Connection, account: Account, month: str
+        self, conn: Connection, account: Account, month: str
     ) -> list[dict[str, Any]]:
         """Plan fee, calls and data beyond the allowance, and the fees of paid services.
 
@@ -613,7 +636,7 @@ class AccountStore(SqliteStore):
         return {"services": active, "cancelled": cancelled}
 
     @staticmethod
-    def _subscription(account: Account, row: sqlite3.Row) -> dict[str, Any]:
+    def _subscription(account: Account, row: Row) -> dict[str, Any]:
         included = account.plan.includes(row["code"])
         return {
             "code": row["code"],
@@ -810,15 +833,19 @@ class AccountStore(SqliteStore):
             while ticket_id in taken:
                 ticket_id = f"{prefix}{_random_ticket_digits():04d}"
             conn.execute(
-                "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                f"INSERT INTO tickets ({TICKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'open', ?)",
                 (ticket_id, number, category, description.strip(), channel.strip(), created_at),
             )
-            row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
+            ).fetchone()
         return dict(row)
 
     def ticket(self, ticket_id: str) -> dict[str, Any]:
         with self._read() as conn:
-            row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
+            ).fetchone()
         if row is None:
             raise NotFound("unknown_ticket")
         return dict(row)
@@ -828,6 +855,7 @@ class AccountStore(SqliteStore):
         with self._read() as conn:
             self._account(conn, number)
             rows = conn.execute(
-                "SELECT * FROM tickets WHERE number = ? ORDER BY rowid DESC", (number,)
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ? ORDER BY rowid DESC",
+                (number,),
             ).fetchall()
         return [dict(row) for row in rows]

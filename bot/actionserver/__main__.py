@@ -7,7 +7,7 @@ anyone reaching the port could run our actions, which call the account service w
 on a forged tracker. Wrong or missing: 401 `{"error": "unauthorized"}` before any action runs.
 
 Configuration from the environment: ACTION_HOST (127.0.0.1), ACTION_PORT (5055), ACTION_TOKEN
-(required).
+(required), ACTION_WORKERS (1; Sanic worker processes sharing the port, 2 in `make run-prod`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.http import configure_service_logging, is_authorized, unauthorized, where
-from bot.settings import distinct_secrets, env_port
+from bot.settings import distinct_secrets, env_count, env_port
 
 ACTIONS_PACKAGE = "actions"
 DEFAULT_HOST = "127.0.0.1"
@@ -99,7 +99,12 @@ def main() -> None:
     plugin_manager().hook.attach_sanic_app_extensions(app=app)  # as rasa_sdk's run() does
     configure_service_logging()
     app.run(
-        host=host, port=listen_port, workers=1, debug=False, access_log=False, auto_reload=False
+        host=host,
+        port=listen_port,
+        workers=env_count("ACTION_WORKERS", 1),
+        debug=False,
+        access_log=False,
+        auto_reload=False,
     )
 
 

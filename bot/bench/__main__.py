@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.bench import report
 from bot.bench.load import MIX, TIMEOUT_S, LevelRun, run_level
-from bot.bench.processes import ROOT, Profile, start_baseline, start_ours
+from bot.bench.processes import ROOT, Profile, start_baseline, start_ours, start_prod
 from bot.cli.train import model_path, training_record
 
 DEFAULT_SECONDS = 30.0
@@ -42,7 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="concurrent customers, comma-separated (default %(default)s)",
     )
     parser.add_argument(
-        "--profiles", default="ours,baseline", help="ours, baseline or both (default)"
+        "--profiles",
+        default="prod,ours,baseline",
+        help="any of prod (make run-prod), ours (make run), baseline (default: all three)",
     )
     parser.add_argument("--out", type=Path, default=OUT, help="where bench.json/.png go")
     parser.add_argument("--seed", type=int, default=0, help="seed of the customers' choices")
@@ -100,12 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     machine = report.machine()  # the load average before we start anything
     starters: dict[str, Callable[[Path, Path], Profile]] = {
+        "prod": start_prod,
         "ours": start_ours,
         "baseline": lambda folder, log: start_baseline(folder, log, model),
     }
     startup: dict[str, float | None] = {}
     profiles: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        Path(tmp).chmod(0o711)  # PostgreSQL (prod) runs as its own OS user and must get in
         for name in wanted:
             log_path = args.out / "logs" / f"{name}.log"
             print(f"[bench] starting {name} (log: {log_path})", flush=True)

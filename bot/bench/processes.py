@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bot.cli import rasa_command, rasa_environment
 from bot.cli.run import is_up
+from bot.settings import sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 240
@@ -45,7 +46,8 @@ INHERITED = (
     "SMS_GATEWAY_KEY",
     "SMS_WEBHOOK_SECRET",
     "WEBCHAT_ORIGINS",
-    "TRACKER_DB",
+    "TRACKER_STORE_URL",
+    "LOCK_STORE_URL",
 )
 
 
@@ -189,9 +191,45 @@ class Profile:
                 process.wait()
 
 
-def start_ours(folder: Path, log_path: Path) -> Profile:
-    """`python -m bot.cli.run` as `make run` starts it, on free ports with fresh databases in
-    `folder`; `startup_s` is spawn → the REST channel answering a real question."""
+def start_prod(folder: Path, log_path: Path) -> Profile:
+    """`python -m bot.cli.run_prod` as `make run-prod` starts it: our own PostgreSQL and Redis
+    in `folder` (created afresh, so start-up includes making the databases), two Rasa
+    processes behind nginx."""
+    first = free_port()
+    while not all(is_free(first + n) for n in (1, 2)):
+        first = free_port()
+    return start_ours(
+        folder,
+        log_path,
+        name="prod",
+        module="bot.cli.run_prod",
+        extra_env={
+            "PROD_DATA_DIR": str(folder / "prod"),
+            "RASA_PROCESS_PORT": str(first),
+            "POSTGRES_PORT": str(free_port()),
+            "REDIS_PORT": str(free_port()),
+        },
+    )
+
+
+def is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def start_ours(
+    folder: Path,
+    log_path: Path,
+    name: str = "ours",
+    module: str = "bot.cli.run",
+    extra_env: dict[str, str] | None = None,
+) -> Profile:
+    """`python -m bot.cli.run` as `make run` starts it (or `module`), on free ports with fresh
+    databases in `folder`; `startup_s` is spawn → the REST channel answering a real question."""
     folder.mkdir(parents=True, exist_ok=True)
     rasa_port = free_port()
     env = {
@@ -206,19 +244,24 @@ def start_ours(folder: Path, log_path: Path) -> Profile:
         "SMS_GATEWAY_PORT": str(free_port()),
         "SMS_GATEWAY_DB": str(folder / "smsgateway.sqlite3"),
         "SMS_BRIDGE_DB": str(folder / "sms.sqlite3"),
-        "TRACKER_DB": str(folder / "tracker.sqlite3"),
+        "TRACKER_STORE_URL": sqlite_url(folder / "tracker.sqlite3"),
+        "LOCK_STORE_URL": "memory://",
+        **(extra_env or {}),
     }
-    profile = Profile("ours", f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", log_path)
+    if module != "bot.cli.run":  # the production profile chooses its own stores
+        for variable in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "ACCOUNTS_DATABASE_URL"):
+            env.pop(variable, None)
+    profile = Profile(name, f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         started = time.monotonic()
         profile.processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "bot.cli.run"], cwd=ROOT, env=env, stdout=log, stderr=log
+                [sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=log
             )
         )
     try:
-        wait_for(lambda: answers(profile.rest_url), profile.processes, "ours")
+        wait_for(lambda: answers(profile.rest_url), profile.processes, name)
     except BaseException:
         profile.stop()
         raise

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.debian import install_packages
+
 CHROMIUM = Path("/usr/bin/chromium")
 PACKAGES = ["chromium", "fonts-wqy-microhei"]
 
@@ -43,24 +45,8 @@ def missing() -> list[str]:
     return gaps
 
 
-def apt_get(*args: str) -> bool:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        done = subprocess.run(
-            ["apt-get", *args], env=env, stdin=subprocess.DEVNULL, check=False, timeout=900
-        )
-    except (OSError, subprocess.SubprocessError) as error:
-        print(f"[browser-deps] apt-get {args[0]} failed: {error}", file=sys.stderr)
-        return False
-    return done.returncode == 0
-
-
 def install() -> bool:
-    command = ("install", "-y", "--no-install-recommends", *PACKAGES)
-    if apt_get(*command):
-        return True
-    # A fresh machine has no package lists yet (or stale ones): refresh, then try once more.
-    return apt_get("update") and apt_get(*command)
+    return install_packages(PACKAGES)
 
 
 def main() -> int:

@@ -24,10 +24,11 @@ from pathlib import Path
 
 from bot.cli import rasa_command, rasa_environment
 from bot.cli.train import model_path
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, sqlite_url
 
 READY_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 15
+RESTARTS_PER_MINUTE = 3
 
 
 @dataclass
@@ -35,7 +36,10 @@ class Service:
     name: str
     command: list[str]
     health_url: str | None
+    env: dict[str, str] = field(default_factory=dict)  # on top of the supervisor's
+    restart: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    started: float = 0.0
 
 
 def is_up(url: str) -> bool:
@@ -79,21 +83,26 @@ def action_server(settings: Settings) -> Service:
     )
 
 
-def rasa_server(settings: Settings) -> Service:
+def rasa_server(settings: Settings, port: int | None = None, name: str = "rasa server") -> Service:
+    """`port` given: one of several processes behind the balancer, on loopback only."""
+    listen = ["--port", str(settings.rasa_port)]
+    health_url = f"{settings.rasa_url}/webhooks/rest/"
+    if port is not None:
+        listen = ["--port", str(port), "--interface", "127.0.0.1"]
+        health_url = f"http://127.0.0.1:{port}/webhooks/rest/"
     return Service(
-        "rasa server",
+        name,
         rasa_command(
             "run",
             "--model",
             str(model_path()),
-            "--port",
-            str(settings.rasa_port),
+            *listen,
             "--credentials",
             "credentials.yml",
             "--endpoints",
             "endpoints.yml",
         ),
-        f"{settings.rasa_url}/webhooks/rest/",
+        health_url,
     )
 
 
@@ -136,48 +145,82 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY") or secrets.token_urlsafe(32),
         "SMS_WEBHOOK_SECRET": os.environ.get("SMS_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
         "SMS_BRIDGE_URL": f"{settings.rasa_url}/webhooks/sms/webhook",
-        "TRACKER_DB": os.environ.get("TRACKER_DB") or str(Path("var/tracker.sqlite3").resolve()),
+        "TRACKER_STORE_URL": os.environ.get("TRACKER_STORE_URL")
+        or sqlite_url(Path("var/tracker.sqlite3")),
+        "LOCK_STORE_URL": os.environ.get("LOCK_STORE_URL") or "memory://",
         "WEBCHAT_ORIGINS": os.environ.get("WEBCHAT_ORIGINS")
         or f"http://localhost:{settings.rasa_port},http://127.0.0.1:{settings.rasa_port}",
     }
 
 
 class Supervisor:
-    """Owns the child processes: starts them in order, waits for each, stops all together."""
+    """Owns the child processes: starts them in order, waits for each, stops all together.
+    A service marked `restart` (the production profile's Rasa processes) is started again when
+    it dies, as systemd or Kubernetes would, while the others go on serving."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.env = child_environment(settings)
+    def __init__(self, settings: Settings, env: dict[str, str] | None = None) -> None:
+        self.env = env if env is not None else child_environment(settings)
         self._services: list[Service] = []
+        self._restarts: dict[str, list[float]] = {}
 
-    def start(self, service: Service) -> None:
+    def launch(self, service: Service) -> None:
+        """Starts the process without waiting for it to be ready."""
         if service.health_url and is_up(service.health_url):
             raise RuntimeError(
                 f"something already answers at {service.health_url}: is the assistant running"
                 " in another terminal? Stop it, or choose other ports (see bot/settings.py)."
             )
-        started = time.monotonic()
-        service.process = subprocess.Popen(service.command, env=self.env)
+        service.started = time.monotonic()
+        service.process = subprocess.Popen(service.command, env={**self.env, **service.env})
         self._services.append(service)
+
+    def wait_ready(self, service: Service) -> None:
+        assert service.process is not None
         if service.health_url is None:
             return
         while not is_up(service.health_url):
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
-            if time.monotonic() - started > READY_TIMEOUT_S:
+            if time.monotonic() - service.started > READY_TIMEOUT_S:
                 raise RuntimeError(f"{service.name} not ready after {READY_TIMEOUT_S} s")
             time.sleep(0.5)
-        print(f"[run] {service.name} ready in {time.monotonic() - started:.1f} s", flush=True)
+        print(
+            f"[run] {service.name} ready in {time.monotonic() - service.started:.1f} s", flush=True
+        )
+
+    def start(self, service: Service) -> None:
+        self.launch(service)
+        self.wait_ready(service)
+
+    def adopt(self, name: str, process: subprocess.Popen[bytes]) -> None:
+        """Watches (and stops) a process started elsewhere, e.g. nginx."""
+        self._services.append(Service(name, [], None, process=process))
 
     def wait(self) -> int:
-        """Blocks until a child exits; returns its exit code."""
+        """Blocks until a child exits for good; returns its exit code."""
         while True:
             for service in self._services:
                 assert service.process is not None
                 code = service.process.poll()
-                if code is not None:
-                    print(f"[run] {service.name} exited with {code}", flush=True)
+                if code is None:
+                    continue
+                print(f"[run] {service.name} exited with {code}", flush=True)
+                if not (service.restart and self._may_restart(service.name)):
                     return code
+                print(f"[run] starting {service.name} again", flush=True)
+                self._services.remove(service)
+                service.health_url = None  # the balancer takes it back once it answers
+                self.launch(service)
+                break
             time.sleep(0.5)
+
+    def _may_restart(self, name: str) -> bool:
+        """At most RESTARTS_PER_MINUTE restarts a minute: a process that keeps dying is a
+        fault to report, not to hide."""
+        now = time.monotonic()
+        recent = [at for at in self._restarts.get(name, []) if now - at < 60] + [now]
+        self._restarts[name] = recent
+        return len(recent) <= RESTARTS_PER_MINUTE
 
     def stop(self) -> None:
         for service in reversed(self._services):
@@ -194,7 +237,7 @@ class Supervisor:
                 service.process.wait()
 
 
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+def raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
@@ -208,8 +251,8 @@ def main() -> int:
         return 1
     # SIGINT too: a shell that starts us in the background ignores it, and Python then
     # would not turn Ctrl-C into KeyboardInterrupt.
-    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     Path("var").mkdir(exist_ok=True)
     supervisor = Supervisor(settings)
     try:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.handoff.notices import notice
-from bot.sqlite_store import ServiceError, SqliteStore, local_now
+from bot.sql_store import ServiceError, SqlStore, local_now
 
 SCHEMA_VERSION = "1"
 ACTIVE = ("queued", "claimed")
@@ -161,7 +161,7 @@ def _transcript(entries: Any) -> list[tuple[str, str, str | None]]:
     return lines
 
 
-class HandoffStore(SqliteStore):
+class HandoffStore(SqlStore):
     """The desk's database; one connection, shared by the desk's handlers and its expiry task."""
 
     schema = SCHEMA

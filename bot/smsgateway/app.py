@@ -36,7 +36,7 @@ from bot.channels.sms.segments import units as sms_units
 from bot.channels.sms.signature import signed_headers
 from bot.http import JsonErrorHandler, is_authorized, json_object, respond, tokens_by_prefix
 from bot.smsgateway.store import SmsStore
-from bot.sqlite_store import ServiceError
+from bot.sql_store import ServiceError
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.sqlite_store import SqliteStore, local_now
+from bot.sql_store import SqlStore, local_now
 
 SCHEMA_VERSION = "1"
 
@@ -38,7 +38,7 @@ def _message(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-class SmsStore(SqliteStore):
+class SmsStore(SqlStore):
     """The gateway's database; one connection, used from the server's event loop."""
 
     schema = SCHEMA

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import sqlite_url
 from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.server
@@ -30,7 +31,8 @@ def test_a_verified_conversation_in_the_terminal(tmp_path: Path) -> None:
         "ACCOUNTS_DB": str(tmp_path / "accounts.sqlite3"),
         "HANDOFF_DB": str(tmp_path / "handoff.sqlite3"),
         "SMS_GATEWAY_DB": str(tmp_path / "smsgateway.sqlite3"),
-        "TRACKER_DB": str(tmp_path / "tracker.sqlite3"),
+        "TRACKER_STORE_URL": sqlite_url(tmp_path / "tracker.sqlite3"),
+        "LOCK_STORE_URL": "memory://",
     }
     for inherited in ("ACCOUNTS_URL", "HANDOFF_URL", "SMS_GATEWAY_URL", "ACTION_ENDPOINT_URL"):
         env.pop(inherited, None)

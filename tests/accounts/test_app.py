@@ -25,6 +25,7 @@ from sanic import Sanic
 from bot.accounts.app import create_app
 from bot.accounts.store import AccountStore
 from bot.privacy import PersonalDataFilter, mask_phone_numbers
+from bot.sql_store import StoreUnavailable
 from tests.accounts.test_store import LI_NA, NOT_OURS, PASSWORDS, WANG_FANG, ZHANG_WEI, Clock
 
 TOKEN = "test-token-" + uuid.uuid4().hex
@@ -413,6 +414,22 @@ async def test_an_internal_error_is_json_without_a_traceback(
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.exc_info is not None  # the traceback goes to the log
     assert record.getMessage() == "GET /v1/accounts/138****8000 -> 500 internal"
+
+
+async def test_an_unreachable_database_is_503_json(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL restarting: the caller may retry (the store reconnects on its own)."""
+
+    def down(number: str) -> None:
+        raise StoreUnavailable("connection refused")
+
+    monkeypatch.setattr(api.store, "summary", down)
+    status, body = await api.call("GET", f"/v1/accounts/{ZHANG_WEI}")
+    assert (status, body["error"]) == (503, "unavailable")
+    assert "refused" not in json.dumps(body)
+    monkeypatch.undo()
+    assert (await api.call("GET", f"/v1/accounts/{ZHANG_WEI}"))[0] == 200
 
 
 async def test_refusals_are_logged_with_masked_numbers(

@@ -1,13 +1,15 @@
 """The account store answers with the demo customers' figures and applies the operator's rules.
 
 The clock is fixed at 2026-11-22 10:00 (+08:00), so "last month" is 2026-10 and plan changes
-take effect on 2026-12-01; tests move it forward instead of waiting.
+take effect on 2026-12-01; tests move it forward instead of waiting. Each test runs on SQLite
+and on PostgreSQL (tests/accounts/conftest.py): the same specification for both.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import date, datetime, timedelta, timezone
@@ -20,6 +22,7 @@ import yaml
 from bot.accounts import store as store_module
 from bot.accounts.store import (
     SEED_FILE,
+    TABLES,
     AccountStore,
     Conflict,
     InvalidInput,
@@ -27,7 +30,8 @@ from bot.accounts.store import (
     NotFound,
     WrongPassword,
 )
-from bot.sqlite_store import SchemaMismatch
+from bot.sql_store import SchemaMismatch
+from tests.accounts.conftest import Database, Databases
 
 ZHANG_WEI, LI_NA, WANG_FANG = "13800138000", "13900139000", "13700137000"
 PASSWORDS = {ZHANG_WEI: "258013", LI_NA: "369024", WANG_FANG: "147036"}
@@ -60,13 +64,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "accounts.sqlite3"
-
-
-@pytest.fixture
-def store(db_path: Path, clock: Clock) -> Iterator[AccountStore]:
-    opened = AccountStore(db_path, today=clock.today, now=clock.now)
+def store(db: Database, clock: Clock) -> Iterator[AccountStore]:
+    opened = AccountStore(db.location, today=clock.today, now=clock.now)
     yield opened
     opened.shutdown()
 
@@ -251,9 +250,10 @@ def test_months_without_a_bill(store: AccountStore) -> None:
         assert refused.value.code == "invalid_month"
 
 
-def test_seeded_months_follow_the_clock_at_seeding(tmp_path: Path) -> None:
+def test_seeded_months_follow_the_clock_at_seeding(databases: Databases) -> None:
     january = Clock(datetime(2027, 1, 5, 9, 0, tzinfo=BEIJING))
-    store = AccountStore(tmp_path / "january.sqlite3", today=january.today, now=january.now)
+    location = databases.new("january").location
+    store = AccountStore(location, today=january.today, now=january.now)
     try:
         assert store.bill(ZHANG_WEI, "2026-12")["total_fen"] == 6400  # last month across a year
         assert store.usage(ZHANG_WEI)["month"] == "2027-01"
@@ -262,10 +262,10 @@ def test_seeded_months_follow_the_clock_at_seeding(tmp_path: Path) -> None:
         store.shutdown()
 
 
-def test_the_data_survives_reopening(db_path: Path, store: AccountStore, clock: Clock) -> None:
+def test_the_data_survives_reopening(db: Database, store: AccountStore, clock: Clock) -> None:
     store.unsubscribe(ZHANG_WEI, "cailing")
     store.shutdown()
-    reopened = AccountStore(db_path, today=clock.today, now=clock.now)
+    reopened = AccountStore(db.location, today=clock.today, now=clock.now)
     try:
         assert [s["code"] for s in reopened.services(ZHANG_WEI)["services"]] == ["caller_id"]
         assert reopened.bill(ZHANG_WEI, "2026-10")["total_fen"] == 6400  # not seeded twice
@@ -345,11 +345,11 @@ def test_unlock_lifts_a_lock(store: AccountStore) -> None:
 
 
 def test_unlock_from_another_connection_reaches_the_running_store(
-    db_path: Path, store: AccountStore, clock: Clock
+    db: Database, store: AccountStore, clock: Clock
 ) -> None:
     """What `python -m bot.accounts unlock` does while the service runs."""
     lock(store, WANG_FANG)
-    operator = AccountStore(db_path, today=clock.today, now=clock.now)
+    operator = AccountStore(db.location, today=clock.today, now=clock.now)
     try:
         operator.unlock(WANG_FANG)
     finally:
@@ -357,8 +357,9 @@ def test_unlock_from_another_connection_reaches_the_running_store(
     assert store.verify(WANG_FANG, PASSWORDS[WANG_FANG]) == {"verified": True}
 
 
-def test_passwords_are_not_stored_in_clear(db_path: Path, store: AccountStore) -> None:
-    content = db_path.read_bytes() + db_path.with_name(db_path.name + "-wal").read_bytes()
+def test_passwords_are_not_stored_in_clear(db: Database, store: AccountStore) -> None:
+    content = db.content()
+    assert ZHANG_WEI.encode() in content  # what was read is the data
     for password in PASSWORDS.values():
         assert password.encode() not in content
 
@@ -524,9 +525,9 @@ def test_transfer_after_the_contract_ends(store: AccountStore, clock: Clock) -> 
     assert store.transfer_check(WANG_FANG)["eligible"] is True
 
 
-def test_transfer_check_names_status_and_real_name(db_path: Path, store: AccountStore) -> None:
+def test_transfer_check_names_status_and_real_name(db: Database, store: AccountStore) -> None:
     # The operator's system changed the account.
-    with closing(sqlite3.connect(db_path)) as other, other:
+    with closing(db.connect()) as other:
         other.execute(
             "UPDATE accounts SET status = 'suspended', real_name = 0 WHERE number = ?", (ZHANG_WEI,)
         )
@@ -586,11 +587,11 @@ def test_ticket_refusals(store: AccountStore) -> None:
 class FailingConnection:
     """Passes statements to SQLite until one contains `fail_at`, which 'crashes' instead."""
 
-    def __init__(self, connection: sqlite3.Connection, fail_at: str) -> None:
+    def __init__(self, connection: Any, fail_at: str) -> None:
         self._connection = connection
         self._fail_at = fail_at
 
-    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+    def execute(self, sql: str, *args: Any) -> Any:
         if self._fail_at in sql:
             raise sqlite3.OperationalError("disk I/O error (simulated)")
         return self._connection.execute(sql, *args)
@@ -628,25 +629,55 @@ def test_a_crash_before_commit_keeps_the_data_as_before(
     assert store.summary(ZHANG_WEI)["pending_plan"] is None
 
 
-def test_seeding_is_one_transaction(tmp_path: Path, clock: Clock) -> None:
+def test_writes_take_turns(db: Database, store: AccountStore, clock: Clock) -> None:
+    """A second connection's write waits for the first's to commit, and then reads what it
+    wrote: no lost update of the wrong-password count (several service processes)."""
+    other = AccountStore(db.location, today=clock.today, now=clock.now)
+    outcome: list[BaseException] = []
+
+    def third_wrong_password() -> None:
+        try:
+            other.verify(WANG_FANG, "000000")
+        except BaseException as error:
+            outcome.append(error)
+
+    try:
+        with store._write() as conn:
+            conn.execute("UPDATE accounts SET failed_attempts = 2 WHERE number = ?", (WANG_FANG,))
+            racer = threading.Thread(target=third_wrong_password)
+            racer.start()
+            racer.join(0.5)
+            assert racer.is_alive()  # waiting for the write lock
+        racer.join(10)
+        [refusal] = outcome
+        assert isinstance(refusal, Locked)  # it saw the two wrong passwords before it
+    finally:
+        other.shutdown()
+
+
+def test_seeding_is_one_transaction(tmp_path: Path, databases: Databases, clock: Clock) -> None:
     seed = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
     seed["customers"][2]["plan"] = "no_such_plan"  # the third customer fails the foreign key
     broken = tmp_path / "broken_seed.yml"
     broken.write_text(yaml.safe_dump(seed, allow_unicode=True), encoding="utf-8")
-    path = tmp_path / "accounts.sqlite3"
-    with pytest.raises(sqlite3.IntegrityError):
-        AccountStore(path, today=clock.today, now=clock.now, seed_file=broken)
-    with closing(sqlite3.connect(path)) as leftover:
-        assert leftover.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
-    store = AccountStore(path, today=clock.today, now=clock.now)
+    db = databases.new("seeding")
+    with pytest.raises(db.integrity_error):
+        AccountStore(db.location, today=clock.today, now=clock.now, seed_file=broken)
+    assert db.schema_objects() == 0
+    store = AccountStore(db.location, today=clock.today, now=clock.now)
     try:
         assert store.summary(WANG_FANG)["balance_fen"] == 12000
     finally:
         store.shutdown()
 
 
-def test_a_database_of_another_version_is_refused(db_path: Path, store: AccountStore) -> None:
-    with closing(sqlite3.connect(db_path)) as other, other:
+def test_a_database_of_another_version_is_refused(db: Database, store: AccountStore) -> None:
+    with closing(db.connect()) as other:
         other.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
     with pytest.raises(SchemaMismatch, match="reset"):
-        AccountStore(db_path)
+        AccountStore(db.location)
+
+
+def test_tables_names_every_table(db: Database, store: AccountStore) -> None:
+    """What `python -m bot.accounts reset` drops on PostgreSQL."""
+    assert db.tables() == sorted(TABLES)

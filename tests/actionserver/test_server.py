@@ -27,6 +27,7 @@ import rasa_sdk
 import requests
 from rasa.utils.endpoints import ClientResponseError, read_endpoint_config
 
+from bot.settings import sqlite_url
 from tests.conftest import ROOT, free_port, service_process
 
 TOKEN = "action-" + uuid.uuid4().hex
@@ -137,7 +138,8 @@ async def test_rasa_sends_the_token_of_endpoints_yml(
 ) -> None:
     """How the Rasa server calls an action: endpoints.yml read by Rasa, then its request."""
     monkeypatch.setenv("ACTION_ENDPOINT_URL", f"{server.url}/webhook")
-    monkeypatch.setenv("TRACKER_DB", str(server.log_path.parent / "unused.sqlite3"))
+    monkeypatch.setenv("TRACKER_STORE_URL", sqlite_url(server.log_path.parent / "unused.sqlite3"))
+    monkeypatch.setenv("LOCK_STORE_URL", "memory://")
     monkeypatch.setenv("ACTION_TOKEN", TOKEN)
     endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.token == TOKEN

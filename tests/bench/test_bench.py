@@ -99,7 +99,7 @@ def test_the_report_has_its_shape_and_checks_the_targets(tmp_path: Path) -> None
         "ratios",
         "targets",
     }
-    assert loaded["ratios"] == {"1": 2.0, "50": 2.0}
+    assert loaded["ratios"] == {"ours": {"1": 2.0, "50": 2.0}}
     level_50 = loaded["profiles"]["ours"]["levels"]["50"]
     assert set(level_50["latency_ms"]) == {"overall", *KINDS}
     assert {"p50", "p95", "p99"} <= set(level_50["latency_ms"]["faq"])

@@ -25,7 +25,7 @@ from bot.handoff.store import (
     InvalidInput,
     NotFound,
 )
-from bot.sqlite_store import SchemaMismatch
+from bot.sql_store import SchemaMismatch
 from tests.accounts.test_store import Clock
 
 TIMEOUT_S = 300

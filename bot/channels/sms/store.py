@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.sqlite_store import SqliteStore, local_now
+from bot.sql_store import SqlStore, local_now
 
 SCHEMA_VERSION = "1"
 SCHEMA = (
@@ -61,7 +61,7 @@ class Outgoing:
     attempts: int
 
 
-class SmsStore(SqliteStore):
+class SmsStore(SqlStore):
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
     made_by = "the SMS bridge"

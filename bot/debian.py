@@ -1,0 +1,40 @@
+"""Installs Debian packages with apt-get, for the tools that set up what the machine lacks.
+
+Standard library only: it runs before anything else is known to work. Callers check that we
+are root first (apt-get needs it) and say what to install when we are not.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+APT_TIMEOUT_S = 900
+
+
+def apt_get(*args: str) -> bool:
+    """One non-interactive `apt-get ARGS`; True when it succeeded. Its output goes to ours."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        done = subprocess.run(
+            ["apt-get", *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+            timeout=APT_TIMEOUT_S,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        print(f"[debian] apt-get {args[0]} failed: {error}", file=sys.stderr)
+        return False
+    return done.returncode == 0
+
+
+def install_packages(packages: list[str]) -> bool:
+    """`apt-get install -y --no-install-recommends PACKAGES`; on failure (a fresh machine has
+    no package lists yet, or stale ones) `apt-get update` and one more try. True when
+    installed."""
+    command = ("install", "-y", "--no-install-recommends", *packages)
+    if apt_get(*command):
+        return True
+    return apt_get("update") and apt_get(*command)

@@ -1,0 +1,192 @@
+"""The account service (`python -m bot.accounts`) on PostgreSQL, as the production profile runs
+it: several processes on one database (ACCOUNTS_DATABASE_URL), and a database restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.cluster.postgres import LocalPostgres
+from bot.sql_store import connect
+from tests.accounts.test_store import PASSWORDS, WANG_FANG, ZHANG_WEI
+from tests.conftest import ROOT, free_port
+
+
+@dataclass
+class Service:
+    url: str
+    token: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def call(self, method: str, path: str, **body: Any) -> tuple[int, dict[str, Any]]:
+        response = requests.request(
+            method,
+            self.url + path,
+            json=body or None,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=10,
+        )
+        assert response.headers["content-type"] == "application/json", response.text
+        return response.status_code, response.json()
+
+
+@contextmanager
+def services(database_url: str, folder: Path, count: int) -> Iterator[list[Service]]:
+    """`count` service processes started together on one (empty) database, ready when all
+    answer /health; stopped with Ctrl-C at the end."""
+    started: list[Service] = []
+    try:
+        for index in range(count):
+            port, token = free_port(), uuid.uuid4().hex
+            log_path = folder / f"service-{index}.log"
+            env = {
+                **os.environ,
+                "ACCOUNTS_HOST": "127.0.0.1",
+                "ACCOUNTS_PORT": str(port),
+                "ACCOUNTS_DB": str(folder / "unused.sqlite3"),  # the URL wins
+                "ACCOUNTS_DATABASE_URL": database_url,
+                "ACCOUNTS_TOKEN": token,
+            }
+            with log_path.open("ab") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "bot.accounts"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
+            started.append(Service(f"http://127.0.0.1:{port}", token, process, log_path))
+        deadline = time.monotonic() + 30
+        for service in started:
+            while True:
+                if service.process.poll() is not None:
+                    raise RuntimeError(f"service exited: {service.log_path.read_text()}")
+                try:
+                    if requests.get(f"{service.url}/health", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"not ready: {service.log_path.read_text()}") from None
+                    time.sleep(0.1)  # polling for start-up
+        yield started
+    finally:
+        for service in started:
+            if service.process.poll() is None:
+                service.process.send_signal(signal.SIGINT)
+        for service in started:
+            try:
+                service.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+
+
+@pytest.fixture
+def database(local_postgres: LocalPostgres) -> Iterator[str]:
+    name = f"test_service_{uuid.uuid4().hex[:12]}"
+    local_postgres.create_database(name)
+    yield local_postgres.url(name)
+    local_postgres.drop_database(name)
+
+
+def count(database_url: str, query: str) -> int:
+    with closing(connect(database_url)) as conn:
+        return conn.execute(query).fetchone()[0]
+
+
+def test_two_services_seed_once_and_share_the_lock_out(database: str, tmp_path: Path) -> None:
+    with services(database, tmp_path, 2) as (first, second):
+        assert count(database, "SELECT count(*) FROM accounts") == 3
+        assert count(database, "SELECT count(*) FROM meta WHERE key = 'seeded_on'") == 1
+        assert count(database, "SELECT count(*) FROM bills") == 3
+        assert not (tmp_path / "unused.sqlite3").exists()
+
+        # Wrong passwords through either process count together; the lock holds in both.
+        verify = f"/v1/accounts/{WANG_FANG}/verify"
+        assert first.call("POST", verify, password="000000") == (
+            403,
+            {"error": "wrong_password", "message": "Wrong service password.", "attempts_left": 2},
+        )
+        assert second.call("POST", verify, password="000000")[1]["attempts_left"] == 1
+        status, body = first.call("POST", verify, password="000000")
+        assert (status, body["error"]) == (423, "locked")
+        status, body = second.call("POST", verify, password=PASSWORDS[WANG_FANG])
+        assert (status, body["error"]) == (423, "locked")
+
+        # The operator's unlock reaches both.
+        unlocked = subprocess.run(
+            [sys.executable, "-m", "bot.accounts", "unlock", WANG_FANG],
+            cwd=ROOT,
+            env={**os.environ, "ACCOUNTS_DATABASE_URL": database},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert unlocked.stdout.strip() == f"{WANG_FANG} unlocked."
+        assert second.call("POST", verify, password=PASSWORDS[WANG_FANG]) == (
+            200,
+            {"verified": True},
+        )
+
+        # A write through one is read through the other.
+        assert first.call("DELETE", f"/v1/accounts/{ZHANG_WEI}/services/cailing")[0] == 200
+        _, listed = second.call("GET", f"/v1/accounts/{ZHANG_WEI}/services")
+        assert [s["code"] for s in listed["services"]] == ["caller_id"]
+
+    # The operator's reset drops the tables: the next start seeds afresh.
+    reset = subprocess.run(
+        [sys.executable, "-m", "bot.accounts", "reset"],
+        cwd=ROOT,
+        env={**os.environ, "ACCOUNTS_DATABASE_URL": database},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert reset.stdout.startswith("Dropped the account tables in postgresql://assistant:***@")
+    assert count(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 0
+
+
+def test_a_database_restart_is_a_503_then_served_again(
+    database: str, local_postgres: LocalPostgres, tmp_path: Path
+) -> None:
+    summary = f"/v1/accounts/{ZHANG_WEI}"
+    with services(database, tmp_path, 2) as (first, second):
+        assert first.call("GET", summary)[0] == 200
+        assert second.call("GET", summary)[0] == 200
+        local_postgres.stop()
+        try:
+            status, body = first.call("GET", summary)
+            assert (status, body["error"]) == (503, "unavailable")
+            assert body["message"] == "The account database cannot be reached; try again shortly."
+            status, body = second.call("POST", f"/v1/accounts/{ZHANG_WEI}/verify", password="1")
+            assert status == 400  # refused before any look-up
+            status, body = second.call(
+                "POST", f"/v1/accounts/{ZHANG_WEI}/verify", password="000000"
+            )
+            assert (status, body["error"]) == (503, "unavailable")
+        finally:
+            local_postgres.start()
+        # The first request after the restart is served (each process reconnects by itself).
+        assert first.call("GET", summary)[0] == 200
+        status, body = second.call("POST", f"/v1/accounts/{ZHANG_WEI}/verify", password="000000")
+        assert (status, body["attempts_left"]) == (403, 2)  # the failed call counted nothing
+        assert first.call("GET", "/health") == (200, {"status": "ok"})
+    logs = "".join(service.log_path.read_text() for service in (first, second))
+    assert "Traceback" not in logs
+    assert local_postgres.password not in logs
+    assert ZHANG_WEI not in logs  # numbers are masked
