@@ -113,7 +113,7 @@ class AccountAction(Action, ABC):
         if not number:
             # The rules verify first; should a story get here anyway, verify and come back.
             return [SlotSet(ACCOUNT_REQUEST, self.name()), FollowupAction(VERIFY_FORM)]
-        turn = AccountTurn(number, AccountClient.from_env(), dispatcher, tracker, domain)
+        turn = AccountTurn(number, AccountClient.shared(), dispatcher, tracker, domain)
         return await apologise_on_failure(turn, self.name(), self.answer(turn))
 
 

@@ -71,7 +71,7 @@ class ActionHandleAffirm(Action):
         if change is None or not number:
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet(PENDING_CHANGE, None)]
-        turn = AccountTurn(number, AccountClient.from_env(), dispatcher, tracker, domain)
+        turn = AccountTurn(number, AccountClient.shared(), dispatcher, tracker, domain)
 
         async def apply() -> list[EventType]:
             await _APPLY[change["kind"]](turn, change)

@@ -68,7 +68,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     when the desk cannot be reached, gives the hotline instead."""
     number = tracker.get_slot(VERIFIED_NUMBER)
     try:
-        opened = await DeskClient.from_env().open_handoff(
+        opened = await DeskClient.shared().open_handoff(
             sender=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "rest",
             number=mask_number(number) if number else None,

@@ -129,7 +129,7 @@ class ValidateVerifyForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_phone_number")
             return {PHONE_NUMBER: None}
         try:
-            await AccountClient.from_env().summary(number)
+            await AccountClient.shared().summary(number)
         except AccountServiceUnavailable as error:
             logger.warning("verification: account service unavailable (%s)", error)
             return _stop(dispatcher, "utter_account_service_down")
@@ -160,7 +160,7 @@ class ValidateVerifyForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_password_format")
             return {SERVICE_PASSWORD: None}
         try:
-            await AccountClient.from_env().verify(number, password)
+            await AccountClient.shared().verify(number, password)
         except AccountServiceUnavailable as error:
             logger.warning("verification: account service unavailable (%s)", error)
             return _stop(dispatcher, "utter_account_service_down")

@@ -1,7 +1,7 @@
 """Installs Debian packages with apt-get, for the tools that set up what the machine lacks.
 
-Standard library only: it runs before anything else is known to work. Callers check that we
-are root first (apt-get needs it) and say what to install when we are not.
+Standard library only: it runs before anything else is known to work. Only root can install:
+for anyone else `install_packages` returns False at once, and callers say what to install.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def install_packages(packages: list[str]) -> bool:
     """`apt-get install -y --no-install-recommends PACKAGES`; on failure (a fresh machine has
     no package lists yet, or stale ones) `apt-get update` and one more try. True when
     installed."""
+    if os.geteuid() != 0:
+        return False
     command = ("install", "-y", "--no-install-recommends", *packages)
     if apt_get(*command):
         return True

@@ -6,22 +6,34 @@ means our own token is wrong) ends in a fallback, while `ServiceRequestError` (a
 is an answer about the request itself. Each service's client subclasses both, so its callers
 catch its own names.
 
-A new aiohttp session per call keeps a client stateless across Rasa's event loops and forks;
-the services are on the same machine, so the cost of a new connection is negligible. Logs
-carry the method and masked path only, never a token or a body.
+Each client keeps one aiohttp session, so its calls reuse their keep-alive connections: the
+handoff gate calls the desk for every customer message, and a new session (a new TCP
+connection) per call was a measurable share of the Rasa process's CPU. The session is made on
+the first call, inside the running event loop (a client may be made before there is one),
+and made again when a call comes from another loop (tests run several; a session cannot
+outlive its loop). Whoever owns a long-lived client closes it when the process stops
+(`close`); the action server's clients are the process's `shared()` ones, closed by
+`close_shared()`. Idle connections are dropped after KEEPALIVE_S, before our Sanic services
+close them (their keep-alive is 5 s), so that no call goes out on a connection the server is
+closing. Logs carry the method and masked path only, never a token or a body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from typing import Any, ClassVar
+import weakref
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 
 from bot.privacy import mask_phone_numbers
+
+# Idle keep-alive connections are closed after this long: under Sanic's 5 s keep-alive timeout.
+KEEPALIVE_S = 4.0
 
 
 class ServiceUnavailable(Exception):
@@ -43,6 +55,18 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
+Client = TypeVar("Client", bound="JsonServiceClient")
+_shared: dict[type[JsonServiceClient], JsonServiceClient] = {}
+
+
+async def close_shared() -> None:
+    """Closes every `shared()` client of the process (the action server, when it stops)."""
+    clients = list(_shared.values())
+    _shared.clear()
+    for client in clients:
+        await client.close()
+
+
 class JsonServiceClient:
     """Bearer-token JSON calls; subclasses name the service, its logger and its errors."""
 
@@ -57,6 +81,57 @@ class JsonServiceClient:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout_s = timeout_s
+        self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._release: weakref.finalize | None = None
+
+    @classmethod
+    def from_env(cls: type[Client]) -> Client:
+        raise NotImplementedError(f"{cls.__name__} is not configured from the environment")
+
+    @classmethod
+    def shared(cls: type[Client]) -> Client:
+        """The process's client as the environment configures it (`from_env`), kept so that
+        its connections are reused from call to call. A new one when the configuration
+        changed (tests); the old one lets its connections go when it is collected."""
+        fresh = cls.from_env()
+        current = _shared.get(cls)
+        if current is not None and current._config() == fresh._config():
+            return current  # type: ignore[return-value]
+        _shared[cls] = fresh
+        return fresh
+
+    def _config(self) -> tuple[str, str, float]:
+        return self.base_url, self._token, self.timeout_s
+
+    async def _pooled(self) -> aiohttp.ClientSession:
+        """This loop's session, made on first use; one bound to another loop is replaced."""
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and self._session_loop is loop and not session.closed:
+            return session
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
+            headers={"Authorization": f"Bearer {self._token}"},
+        )
+        self._session_loop = loop
+        if self._release is not None:
+            self._release.detach()
+        # A client dropped without `close` (or still open at exit) lets its connections go
+        # quietly rather than with aiohttp's "Unclosed client session" errors.
+        self._release = weakref.finalize(self, _release, self._session)
+        if session is not None:
+            await _discard(session)
+        return self._session
+
+    async def close(self) -> None:
+        """Closes the connections; a later call opens new ones."""
+        session, self._session, self._session_loop = self._session, None, None
+        if self._release is not None:
+            self._release.detach()
+            self._release = None
+        if session is not None:
+            await _discard(session)
 
     def __repr__(self) -> str:  # the token stays out of logs and tracebacks
         return f"{type(self).__name__}({self.base_url!r}, timeout_s={self.timeout_s})"
@@ -65,13 +140,13 @@ class JsonServiceClient:
         """One request; the decoded JSON answer, or one of the two errors above."""
         shown, name, log = f"{method} {mask_phone_numbers(path)}", self.service_name, self.logger
         try:
-            async with (
-                aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-                    headers={"Authorization": f"Bearer {self._token}"},
-                ) as session,
-                session.request(method, self.base_url + path, json=body) as response,
-            ):
+            session = await self._pooled()
+            async with session.request(
+                method,
+                self.base_url + path,
+                json=body,
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+            ) as response:
                 status = response.status
                 raw = await response.read()
         except asyncio.TimeoutError:
@@ -94,3 +169,20 @@ class JsonServiceClient:
             log.log(level, "%s: %s refused: %d %s", name, shown, status, code)
             raise self.request_error(status, code, error_body)
         return answer
+
+
+async def _discard(session: aiohttp.ClientSession) -> None:
+    """Closes a session, also one whose event loop has ended (its connections went with it:
+    aiohttp then only marks it closed)."""
+    with contextlib.suppress(Exception):
+        await session.close()
+
+
+def _release(session: aiohttp.ClientSession) -> None:
+    """Closes a session's connections without its event loop (which may have ended): aiohttp
+    3's connector closes its transports synchronously, or only marks itself closed when the
+    loop is gone."""
+    connector = session.connector
+    if connector is not None and not connector.closed:
+        with contextlib.suppress(Exception):
+            connector._close()

@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.http import configure_service_logging, is_authorized, unauthorized, where
+from bot.http_client import close_shared
 from bot.settings import distinct_secrets, env_count, env_port
 
 ACTIONS_PACKAGE = "actions"
@@ -77,6 +78,16 @@ def require_token(app: Sanic, token: str) -> None:
     app.exception(NotFound, MethodNotSupported)(no_such_route)
 
 
+def close_clients_on_stop(app: Sanic) -> None:
+    """The actions' clients (account service, agent desk) keep their connections for as long
+    as the server runs (bot/http_client.py); they are closed when it stops."""
+
+    async def close_clients(app: Sanic, loop: object) -> None:
+        await close_shared()
+
+    app.register_listener(close_clients, "before_server_stop")
+
+
 def log_to_stderr() -> None:
     """The actions log on `actions.*`, which propagates to the root logger: it needs a handler
     before the actions are imported, since actions/__init__.py masks numbers on the root's
@@ -96,6 +107,7 @@ def main() -> None:
     # As `rasa run actions` makes it: no CORS origins (Rasa calls server to server), no reload.
     app = create_app(ACTIONS_PACKAGE, cors_origins=None, auto_reload=False)
     require_token(app, token)
+    close_clients_on_stop(app)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)  # as rasa_sdk's run() does
     configure_service_logging()
     app.run(

@@ -112,19 +112,29 @@ def process_name(pid: int) -> str:
             words = [word for word in rest[:2] if word and not word.startswith("-")]
             return " ".join(["rasa", *words[:2]])
         return module
-    return Path(argv[0]).name if argv and argv[0] else str(pid)
+    if not argv or not argv[0]:
+        return str(pid)
+    # A server's process title ("nginx: worker process", "postgres: checkpointer",
+    # "redis-server 127.0.0.1:6380"): its program's name.
+    return Path(argv[0].split()[0]).name.rstrip(":")
 
 
 def memory(pids: list[int]) -> dict[str, float]:
-    """RSS in MB of each process, by what it runs."""
-    found: dict[str, float] = {}
+    """RSS in MB by what the processes run; several processes of one kind are summed and
+    counted ("rasa run ×2")."""
+    totals: dict[str, float] = {}
+    counts: dict[str, int] = {}
     for pid in pids:
         mb = rss_mb(pid)
         if mb is None:
             continue
         name = process_name(pid)
-        found[name if name not in found else f"{name} ({pid})"] = round(mb, 1)
-    return found
+        totals[name] = totals.get(name, 0.0) + mb
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        (name if counts[name] == 1 else f"{name} ×{counts[name]}"): round(mb, 1)
+        for name, mb in totals.items()
+    }
 
 
 # -- readiness -----------------------------------------------------------------------------
@@ -169,9 +179,12 @@ class Profile:
     log_path: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     startup_s: float | None = None
+    # Servers the profile started as daemons (PostgreSQL), not as children: their main pids.
+    daemons: Callable[[], list[int]] = lambda: []
 
     def pids(self) -> list[int]:
-        return [pid for process in self.processes for pid in process_tree(process.pid)]
+        roots = [process.pid for process in self.processes] + self.daemons()
+        return [pid for root in roots for pid in process_tree(root)]
 
     def memory(self) -> dict[str, float]:
         """RSS MB of each process serving the profile (a supervisor's children included)."""
@@ -198,7 +211,15 @@ def start_prod(folder: Path, log_path: Path) -> Profile:
     first = free_port()
     while not all(is_free(first + n) for n in (1, 2)):
         first = free_port()
-    return start_ours(
+
+    def postgres() -> list[int]:
+        """PostgreSQL's postmaster (its first pid-file line), when it runs."""
+        try:
+            return [int((folder / "prod" / "postgres" / "postmaster.pid").read_text().split()[0])]
+        except (OSError, ValueError, IndexError):
+            return []
+
+    profile = start_ours(
         folder,
         log_path,
         name="prod",
@@ -210,6 +231,8 @@ def start_prod(folder: Path, log_path: Path) -> Profile:
             "REDIS_PORT": str(free_port()),
         },
     )
+    profile.daemons = postgres
+    return profile
 
 
 def is_free(port: int) -> bool:

@@ -1,21 +1,24 @@
 """Keeps the bot out of conversations that a human agent has (bot/handoff).
 
-Every customer channel passes its messages through `HandoffGate.wrap`. While a conversation
-is handed off, the customer's message goes to the agent desk instead of to Rasa, and what the
+Every customer channel passes its messages through `HandoffGate.wrap`, which makes one call
+to the agent desk per message (`POST /internal/inbound/{sender}`). While a conversation is
+handed off, the desk keeps the message for the agent instead of Rasa getting it, and what the
 agent wrote since is delivered in the reply; otherwise the message goes to Rasa as usual,
 after any notice still waiting for the customer (the agent's last words, "back to the bot").
-When the desk cannot be reached the gate lets the bot answer: a customer is never left
-without a reply because the desk is down.
+When the desk cannot be reached (or refuses the call) the gate lets the bot answer: a
+customer is never left without a reply because the desk is down.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import Blueprint, Sanic
 
-from bot.handoff.client import DeskClient, DeskUnavailable
+from bot.handoff.client import DeskClient, DeskRequestError, DeskUnavailable
 from bot.handoff.notices import notice
 
 logger = logging.getLogger(__name__)
@@ -39,29 +42,25 @@ class HandoffGate:
     def wrap(self, on_new_message: OnNewMessage) -> OnNewMessage:
         async def handle(message: UserMessage) -> None:
             sender = message.sender_id or ""
-            if await self._kept_for_agent(message, sender):
+            try:  # one call per message: kept for the agent or not, and what waits
+                answer = await self._desk.inbound(sender, message.text or "")
+            except (DeskUnavailable, DeskRequestError) as error:
+                logger.warning("agent desk unavailable, the bot answers (%s)", error)
+                answer = {"kept": False, "outbox": []}
+            texts = [item["text"] for item in answer["outbox"]]
+            if answer["kept"]:  # a human has the conversation: the message went to the desk
+                if answer["handoff"]["status"] == "queued" and not texts:
+                    texts.append(notice("queued", position=max(1, answer["position"] or 1)))
+                await _send_all(message.output_channel, sender, texts)
                 return
-            try:
-                waiting = await self._desk.take_outbox(sender)
-            except DeskUnavailable as error:
-                logger.warning("agent desk unreachable, the bot answers (%s)", error)
-                waiting = []
-            await _send_all(message.output_channel, sender, [item["text"] for item in waiting])
+            await _send_all(message.output_channel, sender, texts)
             await on_new_message(message)
 
         return handle
 
-    async def _kept_for_agent(self, message: UserMessage, sender: str) -> bool:
-        """True when a human has the conversation: the message went to the desk."""
-        try:
-            taken = await self._desk.add_customer_message(sender, message.text or "")
-        except DeskUnavailable as error:
-            logger.warning("agent desk unreachable, the bot answers (%s)", error)
-            return False
-        if taken is None:
-            return False
-        texts = [item["text"] for item in taken["outbox"]]
-        if taken["handoff"]["status"] == "queued" and not texts:
-            texts.append(notice("queued", position=max(1, taken["position"] or 1)))
-        await _send_all(message.output_channel, sender, texts)
-        return True
+    def close_with(self, blueprint: Blueprint) -> None:
+        """Closes the desk connections when the server that registers the blueprint stops."""
+
+        @blueprint.listener("before_server_stop")
+        async def close(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            await self._desk.close()

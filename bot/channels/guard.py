@@ -195,8 +195,9 @@ class InputGuard:
         return handle
 
 
-def customer_pipeline(on_new_message: OnNewMessage) -> OnNewMessage:
-    """Rasa's `on_new_message` as every customer channel must call it. Also masks personal
+def customer_pipeline(on_new_message: OnNewMessage, gate: HandoffGate) -> OnNewMessage:
+    """Rasa's `on_new_message` as every customer channel must call it, behind the channel's
+    handoff gate (which the channel closes with its blueprint). Also masks personal
     data in everything the Rasa server logs, Rasa's own loggers included (channels are set up
     after Rasa and Sanic configured their logging), and makes Rasa check action answers with
     one schema validator instead of one per call (bot/rasa_patches.py)."""
@@ -204,4 +205,4 @@ def customer_pipeline(on_new_message: OnNewMessage) -> OnNewMessage:
     cache_action_response_validator()
     guard_rules = rules()
     answered = answer_or_apologise(on_new_message, guard_rules.texts["trouble"])
-    return InputGuard(guard_rules).wrap(HandoffGate.from_env().wrap(answered))
+    return InputGuard(guard_rules).wrap(gate.wrap(answered))

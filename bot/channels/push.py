@@ -70,7 +70,8 @@ class AgentPush:
             await asyncio.sleep(self._interval_s)
 
     def attach(self, blueprint: Blueprint, deliver: Deliver) -> None:
-        """Runs the pushing for as long as the server that registers the blueprint."""
+        """Runs the pushing for as long as the server that registers the blueprint, and closes
+        the desk connections when it stops."""
         task: dict[str, asyncio.Task[Any]] = {}
 
         @blueprint.listener("after_server_start")
@@ -84,3 +85,4 @@ class AgentPush:
                 running.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await running
+            await self._desk.close()

@@ -15,7 +15,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.gate import OnNewMessage
+from bot.channels.gate import HandoffGate, OnNewMessage
 from bot.channels.guard import customer_pipeline
 from bot.channels.server import with_json_errors
 from bot.channels.sms.identity import PREFIX as SMS_PREFIX
@@ -23,7 +23,10 @@ from bot.channels.sms.identity import PREFIX as SMS_PREFIX
 
 class RestInput(rest.RestInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return with_json_errors(super().blueprint(customer_pipeline(on_new_message)))
+        gate = HandoffGate.from_env()
+        blueprint = with_json_errors(super().blueprint(customer_pipeline(on_new_message, gate)))
+        gate.close_with(blueprint)
+        return blueprint
 
     async def _extract_sender(self, req: Request) -> str | None:
         if not isinstance(req.json, dict):  # Rasa would fail on `.get` with a 500

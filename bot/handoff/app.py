@@ -114,7 +114,7 @@ def create_app(
         raise ValueError("the claim timeout must be positive")
     page = PAGE_FILE.read_bytes()
     guard = tokens_by_prefix({"/api": agent_token, "/internal": internal_token})
-    # Asked for every customer message: "no handoff" is the usual answer, not worth a log line.
+    # "No handoff" is the usual answer about a conversation, not worth a log line.
     routine = frozenset({"no_active_handoff"})
     app = Sanic(name, error_handler=JsonErrorHandler(guard, refusal, logger, routine))
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -203,11 +203,13 @@ def create_app(
         handoff, position = found
         return respond({"handoff": handoff, "position": position})
 
-    @app.post("/internal/handoffs/<sender:str>/messages")
-    async def customer_message(request: Request, sender: str) -> HTTPResponse:
-        text = body_of(request).get("text")
-        handoff, position, outbox = store.add_customer_message(sender_of(sender), text)
-        return respond({"handoff": handoff, "position": position, "outbox": outbox}, status=201)
+    @app.post("/internal/inbound/<sender:str>")
+    async def inbound(request: Request, sender: str) -> HTTPResponse:
+        handoff, outbox = store.inbound(sender_of(sender), body_of(request).get("text"))
+        if handoff is None:
+            return respond({"kept": False, "outbox": outbox})
+        position = handoff["position"]
+        return respond({"kept": True, "handoff": handoff, "position": position, "outbox": outbox})
 
     @app.post("/internal/outbox/take")
     async def take_channel_outbox(request: Request) -> HTTPResponse:
@@ -215,9 +217,5 @@ def create_app(
         return respond(
             {"outbox": store.take_channel_outbox(body.get("channel"), body.get("senders"))}
         )
-
-    @app.post("/internal/outbox/<sender:str>/take")
-    async def take_outbox(request: Request, sender: str) -> HTTPResponse:
-        return respond({"outbox": store.take_outbox(sender_of(sender))})
 
     return app

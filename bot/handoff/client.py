@@ -1,13 +1,14 @@
 """The async client our processes use to call the agent desk's internal API.
 
-The action server opens handoffs with it; the channels' handoff gate routes the customer's
-messages through it and collects what waits for the customer. `DeskUnavailable` (refused
+The action server opens handoffs with it; the channels' handoff gate passes each customer
+message through it (one call: kept for the agent or not, and what waits for the customer),
+and the web chat and SMS channels poll it for what agents wrote. `DeskUnavailable` (refused
 connection, timeout, 5xx, or 401: our own token is wrong) means the bot carries on without
 the desk; `DeskRequestError` is the desk refusing the request (409 `already_active`, …).
 A short default timeout, because the gate sits in front of every customer message.
 
-"No active handoff" is an ordinary answer here, not an error: `active` and
-`add_customer_message` return None, since most conversations never meet a human.
+"No active handoff" is an ordinary answer here, not an error: `active` returns None and
+`inbound` `kept: False`, since most conversations never meet a human.
 """
 
 from __future__ import annotations
@@ -70,25 +71,13 @@ class DeskClient(JsonServiceClient):
                 return None
             raise
 
-    async def add_customer_message(self, sender: str, text: str) -> dict[str, Any] | None:
-        """Gives the customer's message to the agent: `{handoff, position, outbox}` with what
-        waits for the customer, now delivered; None when no human has the conversation."""
-        if not sender:
-            return None
-        path = f"/internal/handoffs/{segment(sender)}/messages"
-        try:
-            return await self._call("POST", path, {"text": text})
-        except DeskRequestError as error:
-            if error.code == "no_active_handoff":
-                return None
-            raise
-
-    async def take_outbox(self, sender: str) -> list[dict[str, Any]]:
-        """Every message still waiting for the customer (an agent's last words, the notice
-        that the bot is back), each delivered exactly once."""
-        if not sender:
-            return []
-        return (await self._call("POST", f"/internal/outbox/{segment(sender)}/take"))["outbox"]
+    async def inbound(self, sender: str, text: str) -> dict[str, Any]:
+        """The customer's message, in one call: `{kept: True, handoff, position, outbox}` when
+        a human has the conversation (the message is kept for the agent), else `{kept: False,
+        outbox}`; `outbox` is what waits for the customer, now delivered (exactly once)."""
+        if not sender:  # no conversation, no handoff; and an empty segment names no route
+            return {"kept": False, "outbox": []}
+        return await self._call("POST", f"/internal/inbound/{segment(sender)}", {"text": text})
 
     async def take_channel_outbox(
         self, channel: str, senders: list[str] | None = None

@@ -286,27 +286,22 @@ class HandoffStore(SqlStore):
             handoff = self._find(conn, handoff_id)
         return handoff, handoff["position"]
 
-    def add_customer_message(
-        self, sender: str, text: str
-    ) -> tuple[dict[str, Any], int | None, list[dict[str, Any]]]:
-        """Keeps the customer's message for the agent and takes what waits for the customer."""
+    def inbound(self, sender: str, text: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """A customer's message as the gate passes it on, in one transaction: kept for the
+        agent when a human has the conversation (its handoff is returned, else None), and
+        what waits for the customer (of any handoff: the notice after a hand-back too),
+        delivered exactly once."""
         if not isinstance(text, str):
             raise InvalidInput("invalid_body", field="text")
         at, _ = self._stamp()
         with self._write() as conn:
             handoff = self._active(conn, sender)
-            if handoff is None:
-                raise NotFound("no_active_handoff")
-            self._add(conn, handoff["id"], "customer", text[:TEXT_MAX], at)
+            if handoff is not None:
+                self._add(conn, handoff["id"], "customer", text[:TEXT_MAX], at)
             outbox = self._take(conn, sender)
-            handoff = self._find(conn, handoff["id"])
-        return handoff, handoff["position"], outbox
-
-    def take_outbox(self, sender: str) -> list[dict[str, Any]]:
-        """What waits for the customer (of any handoff: the notice after a hand-back too),
-        delivered exactly once."""
-        with self._write() as conn:
-            return self._take(conn, sender)
+            if handoff is not None:
+                handoff = self._find(conn, handoff["id"])
+        return handoff, outbox
 
     def take_channel_outbox(
         self, channel: str, senders: list[str] | None = None

@@ -305,7 +305,7 @@ INTERNAL_ROUTES = [
         ),
     ),
     Route("GET", "/internal/handoffs/{sender}"),
-    Route("POST", "/internal/handoffs/{sender}/messages", objects_with({"text": hostile_text()})),
+    Route("POST", "/internal/inbound/{sender}", objects_with({"text": hostile_text()})),
     Route(
         "POST",
         "/internal/outbox/take",
@@ -316,7 +316,6 @@ INTERNAL_ROUTES = [
             }
         ),
     ),
-    Route("POST", "/internal/outbox/{sender}/take"),
     Route("GET", "/internal/{sender}"),
 ]
 OPEN_ROUTES = [Route("GET", "/health"), Route("GET", "/"), Route("GET", "/{sender}")]

@@ -135,8 +135,8 @@ AGENT_ROUTES = [
 INTERNAL_ROUTES = [
     ("POST", "/internal/handoffs"),
     ("GET", "/internal/handoffs/s1"),
-    ("POST", "/internal/handoffs/s1/messages"),
-    ("POST", "/internal/outbox/s1/take"),
+    ("POST", "/internal/inbound/s1"),
+    ("POST", "/internal/outbox/take"),
     ("DELETE", "/internal/handoffs/s1"),
 ]
 
@@ -201,7 +201,8 @@ async def test_malformed_json_is_400(desk: Desk) -> None:
     for data in (b"{bad json", b"", b"[1, 2]", b'"text"', b"\xff\xfe"):
         for token, path in [
             (INTERNAL_TOKEN, "/internal/handoffs"),
-            (INTERNAL_TOKEN, "/internal/handoffs/s1/messages"),
+            (INTERNAL_TOKEN, "/internal/inbound/s1"),
+            (INTERNAL_TOKEN, "/internal/inbound/nobody"),
             (AGENT_TOKEN, f"/api/handoffs/{handoff['id']}/claim"),
             (AGENT_TOKEN, f"/api/handoffs/{handoff['id']}/reply"),
         ]:
@@ -212,8 +213,10 @@ async def test_malformed_json_is_400(desk: Desk) -> None:
     assert (status, body["error"], body["field"]) == (400, "invalid_body", "channel")
     status, body = await desk.call("POST", f"/api/handoffs/{handoff['id']}/claim", body={})
     assert (status, body["field"]) == (400, "agent")
-    status, body = await desk.internal("POST", "/internal/handoffs/s1/messages", {"txt": "x"})
-    assert (status, body["field"]) == (400, "text")
+    for sender in ("s1", "nobody"):
+        for bad in ({"txt": "x"}, {"text": None}, {"text": 5}, {"text": ["x"]}):
+            status, body = await desk.internal("POST", f"/internal/inbound/{sender}", bad)
+            assert (status, body["error"], body["field"]) == (400, "invalid_body", "text")
     assert desk.store.get(handoff["id"])["status"] == "queued"
 
 
@@ -283,9 +286,10 @@ async def test_a_handoff_from_queue_to_hand_back(desk: Desk) -> None:
         None,
     )
     status, taken = await desk.internal(
-        "POST", f"/internal/handoffs/{path}/messages", {"text": "我的话费不对"}
+        "POST", f"/internal/inbound/{path}", {"text": "我的话费不对"}
     )
-    assert (status, taken["outbox"], taken["handoff"]["waiting_messages"]) == (201, [], 1)
+    assert (status, taken["kept"], taken["outbox"]) == (200, True, [])
+    assert (taken["handoff"]["waiting_messages"], taken["position"]) == (1, None)
     status, sent = await desk.call(
         "POST", f"/api/handoffs/{handoff_id}/reply", body={"agent": "小王", "text": "马上帮您查"}
     )
@@ -294,9 +298,8 @@ async def test_a_handoff_from_queue_to_hand_back(desk: Desk) -> None:
         "人工客服小王：马上帮您查",
         False,
     )
-    status, taken = await desk.internal(
-        "POST", f"/internal/handoffs/{path}/messages", {"text": "好的"}
-    )
+    status, taken = await desk.internal("POST", f"/internal/inbound/{path}", {"text": "好的"})
+    assert (status, taken["kept"]) == (200, True)
     assert [m["text"] for m in taken["outbox"]] == ["人工客服小王：马上帮您查"]
 
     status, ended = await desk.call(
@@ -305,13 +308,71 @@ async def test_a_handoff_from_queue_to_hand_back(desk: Desk) -> None:
     assert (status, ended["handoff"]["status"]) == (200, "returned")
     status, body = await desk.internal("GET", f"/internal/handoffs/{path}")
     assert (status, body["error"]) == (404, "no_active_handoff")
-    status, body = await desk.internal("POST", f"/internal/handoffs/{path}/messages", {"text": "?"})
-    assert (status, body["error"]) == (404, "no_active_handoff")
-    status, body = await desk.internal("POST", f"/internal/outbox/{path}/take")
-    assert (status, [m["text"] for m in body["outbox"]]) == (200, [notice("handed_back")])
-    assert await desk.internal("POST", f"/internal/outbox/{path}/take") == (200, {"outbox": []})
+    status, body = await desk.internal("POST", f"/internal/inbound/{path}", {"text": "?"})
+    assert (status, body["kept"], [m["text"] for m in body["outbox"]]) == (
+        200,
+        False,
+        [notice("handed_back")],
+    )
+    assert set(body) == {"kept", "outbox"}
+    again = await desk.internal("POST", f"/internal/inbound/{path}", {"text": "?"})
+    assert again == (200, {"kept": False, "outbox": []})
+    detail = desk.store.get(handoff_id)["messages"]
+    assert [m["text"] for m in detail if m["author"] == "customer"][-2:] == ["我的话费不对", "好的"]
     status, listed = await desk.call("GET", "/api/handoffs")
     assert listed == {"handoffs": []}
+
+
+async def test_inbound_keeps_the_message_only_while_a_human_has_it(desk: Desk) -> None:
+    """One call per customer message: kept for the agent or not, and what waits delivered
+    exactly once, in either case."""
+    assert await desk.internal("POST", "/internal/inbound/never-seen", {"text": "你好"}) == (
+        200,
+        {"kept": False, "outbox": []},
+    )
+    handoff = await desk.open("s1")
+    await desk.open("s2")
+    status, kept = await desk.internal("POST", "/internal/inbound/s2", {"text": "有人吗"})
+    assert (status, kept["kept"], kept["position"], kept["outbox"]) == (200, True, 2, [])
+    assert (kept["handoff"]["sender"], kept["handoff"]["status"]) == ("s2", "queued")
+
+    await desk.call("POST", f"/api/handoffs/{handoff['id']}/claim", body={"agent": "小王"})
+    await desk.call(
+        "POST", f"/api/handoffs/{handoff['id']}/reply", body={"agent": "小王", "text": "您好"}
+    )
+    status, kept = await desk.internal("POST", "/internal/inbound/s1", {"text": "话费不对"})
+    assert (status, kept["kept"], kept["position"], kept["handoff"]["agent"]) == (
+        200,
+        True,
+        None,
+        "小王",
+    )
+    [reply] = kept["outbox"]
+    assert (reply["author"], reply["text"], reply["delivered"]) == (
+        "agent",
+        "人工客服小王：您好",
+        True,
+    )
+    status, again = await desk.internal("POST", "/internal/inbound/s1", {"text": "在吗"})
+    assert (status, again["kept"], again["outbox"]) == (200, True, [])  # delivered once
+    texts = [m["text"] for m in desk.store.get(handoff["id"])["messages"]]
+    assert texts[-3:] == ["人工客服小王：您好", "话费不对", "在吗"]
+    status, moved_up = await desk.internal("POST", "/internal/inbound/s2", {"text": ""})
+    assert (moved_up["kept"], moved_up["position"]) == (True, 1)  # s1 was claimed
+
+    await desk.call(
+        "POST", f"/api/handoffs/{handoff['id']}/reply", body={"agent": "小王", "text": "已退回"}
+    )
+    await desk.call("POST", f"/api/handoffs/{handoff['id']}/hand-back", body={"agent": "小王"})
+    status, back = await desk.internal("POST", "/internal/inbound/s1", {"text": "谢谢"})
+    assert (status, back["kept"]) == (200, False)
+    assert [m["text"] for m in back["outbox"]] == ["人工客服小王：已退回", notice("handed_back")]
+    assert await desk.internal("POST", "/internal/inbound/s1", {"text": "再见"}) == (
+        200,
+        {"kept": False, "outbox": []},
+    )
+    texts = [m["text"] for m in desk.store.get(handoff["id"])["messages"]]
+    assert "谢谢" not in texts and "再见" not in texts  # the bot had them, not the desk
 
 
 async def test_refusals_have_their_codes(desk: Desk) -> None:
@@ -336,8 +397,8 @@ async def test_refusals_have_their_codes(desk: Desk) -> None:
     assert (status, body["handoff"]["status"]) == (200, "closed")
     status, body = await desk.call("POST", f"{base}/hand-back", body={"agent": "小王"})
     assert (status, body["error"], body["status"]) == (409, "not_active", "closed")
-    status, body = await desk.internal("POST", "/internal/outbox/s1/take")
-    assert [m["text"] for m in body["outbox"]] == [notice("closed")]
+    status, body = await desk.internal("POST", "/internal/inbound/s1", {"text": "谢谢"})
+    assert (body["kept"], [m["text"] for m in body["outbox"]]) == (False, [notice("closed")])
 
 
 # -- failures and logs --------------------------------------------------------------------------
@@ -382,8 +443,8 @@ async def test_the_background_task_expires_unclaimed_handoffs(
         while desk.store.active("s1") is not None:
             assert time.monotonic() < deadline, "not expired within 5 s"
             await asyncio.sleep(0.05)  # polling for the background task, with a deadline
-        status, body = await desk.internal("POST", "/internal/outbox/s1/take")
-        assert status == 200
+        status, body = await desk.internal("POST", "/internal/inbound/s1", {"text": "在吗"})
+        assert (status, body["kept"]) == (200, False)
         assert [m["text"] for m in body["outbox"]] == [
             notice("expired_with_ticket", ticket="TS202611220042")
         ]

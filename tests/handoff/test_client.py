@@ -107,24 +107,24 @@ async def test_a_conversation_with_an_agent(desk: RunningDesk) -> None:
     handoff_id = opened["handoff"]["id"]
     assert (await client.active(sender))["handoff"]["id"] == handoff_id  # type: ignore[index]
 
-    kept = await client.add_customer_message(sender, "有人吗？")
-    assert kept is not None and kept["outbox"] == []
+    kept = await client.inbound(sender, "有人吗？")
+    assert (kept["kept"], kept["outbox"], kept["handoff"]["id"]) == (True, [], handoff_id)
     desk.agent(handoff_id, "claim", agent="小王")
     desk.agent(handoff_id, "reply", agent="小王", text="您好，我是小王")
-    kept = await client.add_customer_message(sender, "话费多扣了")
-    assert kept is not None
-    assert (kept["handoff"]["status"], kept["position"]) == ("claimed", None)
+    kept = await client.inbound(sender, "话费多扣了")
+    assert (kept["kept"], kept["handoff"]["status"], kept["position"]) == (True, "claimed", None)
     assert [m["text"] for m in kept["outbox"]] == ["人工客服小王：您好，我是小王"]
 
     desk.agent(handoff_id, "reply", agent="小王", text="已为您退回")
     desk.agent(handoff_id, "hand-back", agent="小王")
-    assert await client.add_customer_message(sender, "谢谢") is None  # the bot answers now
-    assert await client.active(sender) is None
-    assert [m["text"] for m in await client.take_outbox(sender)] == [
+    back = await client.inbound(sender, "谢谢")  # the bot answers now, after what waited
+    assert back["kept"] is False
+    assert [m["text"] for m in back["outbox"]] == [
         "人工客服小王：已为您退回",
         notice("handed_back"),
     ]
-    assert await client.take_outbox(sender) == []
+    assert await client.active(sender) is None
+    assert await client.inbound(sender, "再见") == {"kept": False, "outbox": []}
 
 
 async def test_a_second_handoff_is_refused_with_the_first(desk: RunningDesk) -> None:
@@ -147,15 +147,14 @@ async def test_malformed_requests_are_request_errors(desk: RunningDesk) -> None:
 async def test_no_conversation_no_call(desk: RunningDesk) -> None:
     client = DeskClient(f"http://127.0.0.1:{free_port()}", "token")  # nobody listens there
     assert await client.active("") is None
-    assert await client.add_customer_message("", "你好") is None
-    assert await client.take_outbox("") == []
+    assert await client.inbound("", "你好") == {"kept": False, "outbox": []}
     assert await desk.client().active(f"never-{uuid.uuid4().hex}") is None
 
 
 async def test_a_wrong_token_is_our_misconfiguration(desk: RunningDesk) -> None:
     for token in ("not-the-token", desk.agent_token):
         with pytest.raises(DeskUnavailable):
-            await DeskClient(desk.url, token).take_outbox("s1")
+            await DeskClient(desk.url, token).inbound("s1", "你好")
 
 
 async def test_the_desk_log_has_no_numbers(desk: RunningDesk) -> None:
@@ -183,7 +182,7 @@ def test_handoffs_survive_a_restart(tmp_path: Path) -> None:
 async def test_a_desk_that_is_down_is_unavailable_at_once() -> None:
     client = DeskClient(f"http://127.0.0.1:{free_port()}", "token")
     started = time.monotonic()
-    for call in (client.take_outbox("s1"), client.add_customer_message("s1", "你好")):
+    for call in (client.inbound("s1", "你好"), client.take_channel_outbox("rest")):
         with pytest.raises(DeskUnavailable):
             await call
     assert time.monotonic() - started < 1.0

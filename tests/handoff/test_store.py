@@ -213,40 +213,46 @@ def test_only_the_claiming_agent_replies(store: HandoffStore) -> None:
 
 def test_the_outbox_is_delivered_exactly_once(store: HandoffStore) -> None:
     handoff = open_for(store, "s1")
-    _, position, outbox = store.add_customer_message("s1", "有人吗")
-    assert (position, outbox) == (1, [])
+    kept, outbox = store.inbound("s1", "有人吗")
+    assert kept is not None and (kept["status"], kept["position"], outbox) == ("queued", 1, [])
     store.claim(handoff["id"], "小王")
     assert store.get(handoff["id"])["waiting_messages"] == 1
     first = store.reply(handoff["id"], "小王", "您好")
     second = store.reply(handoff["id"], "小王", "请问是哪个月的话费？")
     assert store.get(handoff["id"])["waiting_messages"] == 0
 
-    current, position, outbox = store.add_customer_message("s1", "十月的")
-    assert (current["status"], position) == ("claimed", None)
+    current, outbox = store.inbound("s1", "十月的")
+    assert current is not None and (current["status"], current["position"]) == ("claimed", None)
     assert [(m["id"], m["delivered"]) for m in outbox] == [
         (first["id"], True),
         (second["id"], True),
     ]
     assert current["waiting_messages"] == 1
-    assert store.add_customer_message("s1", "在吗")[2] == []
-    assert store.take_outbox("s1") == []
+    assert store.inbound("s1", "在吗")[1] == []
     third = store.reply(handoff["id"], "小王", "在的")
-    assert [m["id"] for m in store.take_outbox("s1")] == [third["id"]]
-    assert store.take_outbox("s1") == []
-    assert store.take_outbox("nobody") == []
+    assert [m["id"] for m in store.inbound("s1", "好的")[1]] == [third["id"]]
+    assert store.inbound("s1", "谢谢")[1] == []
     assert all(m["delivered"] for m in store.get(handoff["id"])["messages"])
+    live = store.get(handoff["id"])["messages"][len(TRANSCRIPT) :]
+    kept_for_agent = [m["text"] for m in live if m["author"] == "customer"]
+    assert kept_for_agent == ["有人吗", "十月的", "在吗", "好的", "谢谢"]
 
 
-def test_customer_messages_need_an_active_handoff(store: HandoffStore) -> None:
-    with pytest.raises(NotFound) as none:
-        store.add_customer_message("s1", "你好")
-    assert none.value.code == "no_active_handoff"
-    open_for(store, "s1")
-    handoff, _, _ = store.add_customer_message("s1", "长" * (TEXT_MAX + 10))
+def test_without_a_handoff_a_message_is_not_kept(store: HandoffStore) -> None:
+    assert store.inbound("s1", "你好") == (None, [])  # a sender the desk never saw
+    handoff = open_for(store, "s1")
+    assert [m["text"] for m in store.get(handoff["id"])["messages"]] == [
+        line["text"] for line in TRANSCRIPT
+    ]
+    kept, _ = store.inbound("s1", "长" * (TEXT_MAX + 10))
+    assert kept is not None and kept["id"] == handoff["id"]
     assert store.get(handoff["id"])["messages"][-1]["text"] == "长" * TEXT_MAX  # cut, not lost
-    store.add_customer_message("s1", "")  # a message without text (a picture) still counts
-    with pytest.raises(InvalidInput):
-        store.add_customer_message("s1", None)  # type: ignore[arg-type]
+    kept, _ = store.inbound("s1", "")  # a message without text (a picture) still counts
+    assert kept is not None and kept["waiting_messages"] == 2
+    for sender in ("s1", "nobody"):
+        with pytest.raises(InvalidInput) as no_text:
+            store.inbound(sender, None)  # type: ignore[arg-type]
+        assert no_text.value.body()["field"] == "text"
 
 
 # -- the end of a handoff -----------------------------------------------------------------------
@@ -269,14 +275,14 @@ def test_hand_back_and_close_leave_a_notice(
     ended = getattr(store, operation)(handoff["id"], "小王")
     assert (ended["status"], ended["ended_at"]) == (status, "2026-11-22T10:02:00+08:00")
     assert store.active("s1") is None
-    with pytest.raises(NotFound):
-        store.add_customer_message("s1", "谢谢")
-    taken = store.take_outbox("s1")  # what the gate collects before the bot answers
+    kept, taken = store.inbound("s1", "谢谢")  # not kept: what waits comes before the bot's answer
+    assert kept is None
     assert [(m["author"], m["text"]) for m in taken] == [
         ("agent", "人工客服小王：已为您处理"),
         ("system", notice(notice_name)),
     ]
-    assert store.take_outbox("s1") == []
+    assert store.inbound("s1", "再见") == (None, [])
+    assert store.get(handoff["id"])["messages"][-1]["text"] == notice(notice_name)
     for again in ("hand_back", "close"):
         with pytest.raises(Conflict) as ended_already:
             getattr(store, again)(handoff["id"], "小王")
@@ -321,11 +327,11 @@ def test_expiry_only_after_the_timeout(store: HandoffStore, clock: Clock) -> Non
     assert store.expire_unclaimed(TIMEOUT_S) == []  # a claimed handoff never expires
     assert store.active("s3") is not None
 
-    assert [m["text"] for m in store.take_outbox("s1")] == [
+    assert [m["text"] for m in store.inbound("s1", "在吗")[1]] == [
         notice("expired_with_ticket", ticket="TS202611220042")
     ]
     assert "TS202611220042" in notice("expired_with_ticket", ticket="TS202611220042")
-    assert [m["text"] for m in store.take_outbox("s2")] == [notice("expired")]
+    assert [m["text"] for m in store.inbound("s2", "在吗")[1]] == [notice("expired")]
     with pytest.raises(Conflict) as too_late:
         store.claim(with_ticket["id"], "小王")
     assert too_late.value.code == "not_active"
@@ -348,7 +354,7 @@ def test_everything_survives_a_restart(db_path: Path, clock: Clock) -> None:
         assert after.list_active() == listed
         assert after.get(claimed["id"]) == detail
         assert after.active("s1") == (queued, 1)
-        assert [m["id"] for m in after.take_outbox("s2")] == [reply["id"]]
+        assert [m["id"] for m in after.inbound("s2", "在吗")[1]] == [reply["id"]]
         assert open_for(after, "s3")["id"] > claimed["id"]
     finally:
         after.shutdown()

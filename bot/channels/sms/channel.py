@@ -25,7 +25,7 @@ from sanic import Blueprint, Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.gate import OnNewMessage
+from bot.channels.gate import HandoffGate, OnNewMessage
 from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
 from bot.channels.server import JsonErrorsBlueprint
@@ -106,7 +106,9 @@ class SmsInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         sms = JsonErrorsBlueprint("sms_webhook")
-        handle = customer_pipeline(on_new_message)
+        gate = HandoffGate.from_env()
+        handle = customer_pipeline(on_new_message, gate)
+        gate.close_with(sms)
         self._database.parent.mkdir(parents=True, exist_ok=True)
         store = SmsStore(self._database)
         bridge = SmsBridge(store, self._gateway, self._service_number, handle)
@@ -119,6 +121,7 @@ class SmsInput(InputChannel):
         @sms.listener("before_server_stop")
         async def stop(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
             await bridge.stop()
+            await self._gateway.close()
             store.shutdown()
 
         @sms.route("/", methods=["GET"])

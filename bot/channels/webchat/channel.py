@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.gate import OnNewMessage
+from bot.channels.gate import HandoffGate, OnNewMessage
 from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
 from bot.channels.server import answer_errors_in_json
@@ -119,7 +119,9 @@ class WebChatInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
         self.sio = sio
         blueprint = PageBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
-        gated = customer_pipeline(on_new_message)
+        gate = HandoffGate.from_env()
+        gated = customer_pipeline(on_new_message, gate)
+        gate.close_with(blueprint)
         connected: dict[str, str] = {}  # socket id → session id
         push = AgentPush.from_env("socketio", lambda: set(connected.values()))
 
