@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from sanic import Sanic
 from sanic.exceptions import MethodNotSupported, PayloadTooLarge, SanicException
@@ -183,3 +183,19 @@ def configure_service_logging() -> None:
     ours.setLevel(logging.INFO)
     ours.propagate = False  # Sanic's loggers propagate to the root: no second copy of ours there
     protect_process_logs(ours)
+
+
+class ClosableStore(Protocol):
+    def shutdown(self) -> None: ...
+
+
+def serve(app: Sanic, store: ClosableStore, host: str, port: int) -> None:
+    """Runs a service's app in the foreground, one worker, its logs masked; the store is
+    closed when the server stops."""
+    configure_service_logging()
+
+    async def close_store(*_: object) -> None:
+        store.shutdown()
+
+    app.register_listener(close_store, "after_server_stop")
+    app.run(host=host, port=port, workers=1, debug=False, access_log=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.accounts.app import create_app
 from bot.accounts.store import TABLES, AccountStore, NotFound, is_valid_number
-from bot.http import configure_service_logging
+from bot.http import serve as serve_app
 from bot.settings import env_port
 from bot.sql_store import backend_for, connect, is_database_url
 
@@ -63,13 +63,7 @@ def serve() -> None:
         where.parent.mkdir(parents=True, exist_ok=True)
     store = AccountStore(where)
     app = create_app(store, token)
-    configure_service_logging()
-
-    async def close_store(*_: object) -> None:
-        store.shutdown()
-
-    app.register_listener(close_store, "after_server_stop")
-    app.run(host=host, port=listen_port, workers=1, debug=False, access_log=False)
+    serve_app(app, store, host, listen_port)
 
 
 def unlock(number: str) -> None:

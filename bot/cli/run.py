@@ -237,6 +237,32 @@ class Supervisor:
                 service.process.wait()
 
 
+def start_support_services(supervisor: Supervisor, settings: Settings) -> None:
+    """What every profile runs beside Rasa, in order: account service, agent desk (its agent
+    token printed for the human agents), mock SMS gateway, action server."""
+    supervisor.start(account_service(settings))
+    supervisor.start(agent_desk(settings))
+    print(
+        f"[run] agent desk for human agents: http://localhost:{settings.handoff_port}/"
+        f" — agent token: {supervisor.env['AGENT_TOKEN']}",
+        flush=True,
+    )
+    supervisor.start(sms_gateway(settings))
+    supervisor.start(action_server(settings))
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, timeout_s: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it is still there after `timeout_s`."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -256,15 +282,7 @@ def main() -> int:
     Path("var").mkdir(exist_ok=True)
     supervisor = Supervisor(settings)
     try:
-        supervisor.start(account_service(settings))
-        supervisor.start(agent_desk(settings))
-        print(
-            f"[run] agent desk for human agents: http://localhost:{settings.handoff_port}/"
-            f" — agent token: {supervisor.env['AGENT_TOKEN']}",
-            flush=True,
-        )
-        supervisor.start(sms_gateway(settings))
-        supervisor.start(action_server(settings))
+        start_support_services(supervisor, settings)
         if args.mode == "shell":
             supervisor.start(rasa_shell(settings))
         else:

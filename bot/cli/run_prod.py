@@ -27,13 +27,10 @@ from pathlib import Path
 
 from bot.cli.run import (
     Supervisor,
-    account_service,
-    action_server,
-    agent_desk,
     child_environment,
     raise_keyboard_interrupt,
     rasa_server,
-    sms_gateway,
+    start_support_services,
 )
 from bot.cli.train import model_path
 from bot.cluster.nginx import LocalNginx
@@ -118,15 +115,7 @@ def main() -> int:
             "TICKET_LOCK_LIFETIME": str(TICKET_LOCK_LIFETIME_S),
         }
         supervisor = Supervisor(settings, env)
-        supervisor.start(account_service(settings))
-        supervisor.start(agent_desk(settings))
-        print(
-            f"[run] agent desk for human agents: http://localhost:{settings.handoff_port}/"
-            f" — agent token: {env['AGENT_TOKEN']}",
-            flush=True,
-        )
-        supervisor.start(sms_gateway(settings))
-        supervisor.start(action_server(settings))
+        start_support_services(supervisor, settings)
         rasa_processes = []
         for number, port in enumerate(rasa_ports, start=1):
             process = rasa_server(settings, port=port, name=f"rasa server {number} (:{port})")

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.cli.run import is_up
+from bot.cli.run import is_up, stop_process
 from bot.debian import install_packages
 
 READY_TIMEOUT_S = 20
@@ -149,11 +149,4 @@ class LocalNginx:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)

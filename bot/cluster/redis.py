@@ -15,6 +15,7 @@ from pathlib import Path
 
 import redis
 
+from bot.cli.run import stop_process
 from bot.debian import install_packages
 
 READY_TIMEOUT_S = 20
@@ -92,11 +93,4 @@ class LocalRedis:
             client.close()
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.handoff.app import create_app
 from bot.handoff.store import HandoffStore
-from bot.http import configure_service_logging
+from bot.http import serve as serve_app
 from bot.settings import distinct_secrets, env_port
 
 DEFAULT_HOST = "127.0.0.1"
@@ -52,13 +52,7 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     store = HandoffStore(path)
     app = create_app(store, agent_token, internal_token, timeout_s)
-    configure_service_logging()
-
-    async def close_store(*_: object) -> None:
-        store.shutdown()
-
-    app.register_listener(close_store, "after_server_stop")
-    app.run(host=host, port=listen_port, workers=1, debug=False, access_log=False)
+    serve_app(app, store, host, listen_port)
 
 
 if __name__ == "__main__":

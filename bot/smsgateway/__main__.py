@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.http import configure_service_logging
+from bot.http import serve as serve_app
 from bot.settings import distinct_secrets, env_port, load_settings
 
 DEFAULT_HOST = "127.0.0.1"
@@ -57,14 +57,14 @@ def serve() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     store = SmsStore(path)
     app = create_app(store, key, secret, bridge)
-    configure_service_logging()
-    logger.info("SMS gateway on http://%s:%d, inbound messages go to %s", host, listen_port, bridge)
 
-    async def close_store(*_: object) -> None:
-        store.shutdown()
+    async def announce(*_: object) -> None:
+        logger.info(
+            "SMS gateway on http://%s:%d, inbound messages go to %s", host, listen_port, bridge
+        )
 
-    app.register_listener(close_store, "after_server_stop")
-    app.run(host=host, port=listen_port, workers=1, debug=False, access_log=False)
+    app.register_listener(announce, "after_server_start")
+    serve_app(app, store, host, listen_port)
 
 
 def positive_seconds(value: str) -> float:
