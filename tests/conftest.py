@@ -6,7 +6,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import requests
 from bot.accounts.client import AccountClient
 from bot.accounts.store import AccountStore
 from bot.cluster.postgres import LocalPostgres
+from bot.ports import free_port
 from bot.settings import sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +30,6 @@ READY_TIMEOUT_S = 240
 # The demo customers (bot/accounts/seed.yml) and their service passwords.
 DEMO_PASSWORDS = {"13800138000": "258013", "13900139000": "369024", "13700137000": "147036"}
 DEMO_NUMBERS = tuple(DEMO_PASSWORDS)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

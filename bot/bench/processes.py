@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from bot.cli import rasa_command, rasa_environment
 from bot.cli.run import is_up
+from bot.ports import consecutive_free_ports, free_port
 from bot.settings import sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,12 +49,6 @@ INHERITED = (
     "TRACKER_STORE_URL",
     "LOCK_STORE_URL",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def clean_environment(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -208,9 +202,7 @@ def start_prod(folder: Path, log_path: Path) -> Profile:
     """`python -m bot.cli.run_prod` as `make run-prod` starts it: our own PostgreSQL and Redis
     in `folder` (created afresh, so start-up includes making the databases), two Rasa
     processes behind nginx."""
-    first = free_port()
-    while not all(is_free(first + n) for n in (1, 2)):
-        first = free_port()
+    first = consecutive_free_ports(2)  # RASA_PROCESSES' default
 
     def postgres() -> list[int]:
         """PostgreSQL's postmaster (its first pid-file line), when it runs."""
@@ -233,15 +225,6 @@ def start_prod(folder: Path, log_path: Path) -> Profile:
     )
     profile.daemons = postgres
     return profile
-
-
-def is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def start_ours(

@@ -107,6 +107,19 @@ def count(database_url: str, query: str) -> int:
         return conn.execute(query).fetchone()[0]
 
 
+def operator_command(database: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.accounts ARGS` on the PostgreSQL database, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.accounts", *args],
+        cwd=ROOT,
+        env={**os.environ, "ACCOUNTS_DATABASE_URL": database},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
 def test_two_services_seed_once_and_share_the_lock_out(database: str, tmp_path: Path) -> None:
     with services(database, tmp_path, 2) as (first, second):
         assert count(database, "SELECT count(*) FROM accounts") == 3
@@ -127,15 +140,7 @@ def test_two_services_seed_once_and_share_the_lock_out(database: str, tmp_path: 
         assert (status, body["error"]) == (423, "locked")
 
         # The operator's unlock reaches both.
-        unlocked = subprocess.run(
-            [sys.executable, "-m", "bot.accounts", "unlock", WANG_FANG],
-            cwd=ROOT,
-            env={**os.environ, "ACCOUNTS_DATABASE_URL": database},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        unlocked = operator_command(database, "unlock", WANG_FANG)
         assert unlocked.stdout.strip() == f"{WANG_FANG} unlocked."
         assert second.call("POST", verify, password=PASSWORDS[WANG_FANG]) == (
             200,
@@ -148,15 +153,7 @@ def test_two_services_seed_once_and_share_the_lock_out(database: str, tmp_path: 
         assert [s["code"] for s in listed["services"]] == ["caller_id"]
 
     # The operator's reset drops the tables: the next start seeds afresh.
-    reset = subprocess.run(
-        [sys.executable, "-m", "bot.accounts", "reset"],
-        cwd=ROOT,
-        env={**os.environ, "ACCOUNTS_DATABASE_URL": database},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    reset = operator_command(database, "reset")
     assert reset.stdout.startswith("Dropped the account tables in postgresql://assistant:***@")
     assert count(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 0
 

@@ -5,7 +5,6 @@ show where a conversation goes."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import tempfile
 import threading
@@ -20,8 +19,9 @@ import requests
 
 from bot.cluster.postgres import LocalPostgres
 from bot.cluster.redis import LocalRedis
+from bot.ports import consecutive_free_ports, free_port
 from bot.tracker_store import REDACTED, RedactingSQLTrackerStore
-from tests.conftest import DEMO_PASSWORDS, RunningAssistant, free_port, start_assistant, texts
+from tests.conftest import DEMO_PASSWORDS, RunningAssistant, start_assistant, texts
 
 TROUBLE = "系统暂时出了点问题"  # data/channels/guard.yml `trouble`
 RESTART_TIMEOUT_S = 180
@@ -37,24 +37,6 @@ LOAD_SCRIPT = [
     "过户需要什么材料",
     "我的余额",
 ]
-
-
-def consecutive_free_ports(count: int) -> int:
-    """The first of `count` free ports in a row (the Rasa processes' RASA_PROCESS_PORT)."""
-    for _ in range(50):
-        first = free_port()
-        if first + count < 65536 and all(_is_free(first + n) for n in range(1, count)):
-            return first
-    raise RuntimeError("no consecutive free ports")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def searchable_by_postgres(folder: Path) -> None:
