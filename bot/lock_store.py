@@ -8,7 +8,8 @@ endpoints.yml by one address, LOCK_STORE_URL:
 
 Rasa 3.6's own RedisLockStore reads a lock, adds or removes a ticket and writes it back in
 separate commands, so two processes taking a ticket for the same conversation at the same moment
-can both be served first. Here every change to a lock is one atomic step: a WATCH/MULTI
+can both be served first. Here every change `lock()` makes (taking a ticket, waiting, giving it
+back; Rasa uses nothing else of a lock store) is one atomic step: a WATCH/MULTI
 transaction in Redis (retried when another process changed the lock in between), a plain
 read-modify-write in memory (one event loop, no await inside).
 
@@ -111,7 +112,8 @@ class ConversationLockStore(LockStore):
         finally:
             self.cleanup(conversation_id, ticket)
 
-    # Every read-modify-write of the base class, made atomic.
+    # Taking and giving back a ticket, each one atomic step. (The base class's update_lock and
+    # finish_serving served only its own lock(), replaced above.)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         tickets: list[int] = []
@@ -127,20 +129,9 @@ class ConversationLockStore(LockStore):
             raise LockError(f"Lock store unreachable: {type(error).__name__}") from error
         return tickets[-1]
 
-    def update_lock(self, conversation_id: str) -> None:
-        def drop_expired(lock: TicketLock | None) -> TicketLock | None:
-            if lock is not None:
-                lock.remove_expired_tickets()
-            return lock
-
-        self._change(conversation_id, drop_expired)
-
-    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        self._change(conversation_id, _without_ticket(ticket_number, delete_if_idle=False))
-
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """The ticket served; the lock deleted in the same step when nobody else waits."""
-        self._change(conversation_id, _without_ticket(ticket_number, delete_if_idle=True))
+        self._change(conversation_id, _without_ticket(ticket_number))
 
     def _change(self, conversation_id: str, change: LockChange) -> TicketLock | None:
         """Applies `change` to the stored lock atomically; returns what is stored now."""
@@ -191,14 +182,12 @@ def _waiting(ticket_number: int, lifetime: float) -> LockChange:
     return change
 
 
-def _without_ticket(ticket_number: int, delete_if_idle: bool) -> LockChange:
+def _without_ticket(ticket_number: int) -> LockChange:
     def change(lock: TicketLock | None) -> TicketLock | None:
         if lock is None:
             return None
         lock.remove_ticket_for(ticket_number)
-        if delete_if_idle and not lock.is_someone_waiting():
-            return None
-        return lock
+        return lock if lock.is_someone_waiting() else None
 
     return change
 

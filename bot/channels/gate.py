@@ -48,13 +48,12 @@ class HandoffGate:
                 logger.warning("agent desk unavailable, the bot answers (%s)", error)
                 answer = {"kept": False, "outbox": []}
             texts = [item["text"] for item in answer["outbox"]]
-            if answer["kept"]:  # a human has the conversation: the message went to the desk
-                if answer["handoff"]["status"] == "queued" and not texts:
-                    texts.append(notice("queued", position=max(1, answer["position"] or 1)))
-                await _send_all(message.output_channel, sender, texts)
-                return
+            kept = answer["kept"]  # a human has the conversation: the message went to the desk
+            if kept and answer["handoff"]["status"] == "queued" and not texts:
+                texts.append(notice("queued", position=max(1, answer["position"] or 1)))
             await _send_all(message.output_channel, sender, texts)
-            await on_new_message(message)
+            if not kept:
+                await on_new_message(message)
 
         return handle
 
