@@ -21,6 +21,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
 from bot.phone import mask_number
+from bot.understanding.context import SLOT as CONTEXT_SLOT
+from bot.understanding.context import Context
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,9 @@ class AccountAction(Action, ABC):
     """Base of the account actions; subclasses give `action_name` and `answer`."""
 
     action_name: ClassVar[str]
+    # What the conversation is about after this answer, so that "前一个月的呢" after a bill
+    # or "通话还剩多少" after the usage is read as the same request (bot/understanding).
+    topic: ClassVar[str | None] = None
     registry: ClassVar[dict[str, type[AccountAction]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -114,7 +119,8 @@ class AccountAction(Action, ABC):
             # The rules verify first; should a story get here anyway, verify and come back.
             return [SlotSet(ACCOUNT_REQUEST, self.name()), FollowupAction(VERIFY_FORM)]
         turn = AccountTurn(number, AccountClient.shared(), dispatcher, tracker, domain)
-        return await apologise_on_failure(turn, self.name(), self.answer(turn))
+        about = SlotSet(CONTEXT_SLOT, Context(topic=self.topic).as_slot())
+        return [about, *await apologise_on_failure(turn, self.name(), self.answer(turn))]
 
 
 async def apologise_on_failure(
@@ -130,3 +136,16 @@ async def apologise_on_failure(
         logger.warning("%s: account service refused (%s %s)", label, error.status, error.code)
     turn.dispatcher.utter_message(response="utter_account_service_down")
     return []
+
+
+async def start_account_request(
+    action_name: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+) -> list[EventType]:
+    """Answers from the account now when verified, else verifies first and then answers
+    (the `account_request` slot tells action_resume_account_request what to answer)."""
+    if tracker.get_slot(VERIFIED_NUMBER):
+        return await AccountAction.registry[action_name]().run(dispatcher, tracker, domain)
+    return [SlotSet(ACCOUNT_REQUEST, action_name), FollowupAction(VERIFY_FORM)]

@@ -1,5 +1,8 @@
 """Changes to the customer's line happen only after an explicit yes to the question just asked.
 
+A yes or no that answers no question of ours is read as what it is: "那不想要了咋弄" is a
+question about cancelling, answered by the understanding (actions/answer.py).
+
 An account action that wants to change something asks (`ask_to_confirm`) and remembers the
 change in the `pending_change` slot together with the customer's message count. A yes
 (affirm) applies it only when it answers that very question; a later "好的" about something
@@ -16,6 +19,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_action import VERIFIED_NUMBER, AccountTurn, apologise_on_failure
+from actions.answer import carry_out, understand
+from actions.offers import PENDING_OFFER, accept, offer_awaiting_answer, user_turns
 from bot.accounts.client import AccountClient
 
 PENDING_CHANGE = "pending_change"
@@ -43,11 +48,6 @@ def ask_to_confirm(
     return [SlotSet(PENDING_CHANGE, {**change, "asked_at": user_turns(turn.tracker)})]
 
 
-def user_turns(tracker: Tracker) -> int:
-    """How many messages the customer has sent so far in this conversation."""
-    return sum(1 for event in tracker.events if event.get("event") == "user")
-
-
 def change_awaiting_answer(tracker: Tracker) -> Change | None:
     """The change the assistant just asked about, if the customer is answering that question."""
     change = tracker.get_slot(PENDING_CHANGE)
@@ -66,11 +66,12 @@ class ActionHandleAffirm(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
+        if (offer := offer_awaiting_answer(tracker)) is not None:
+            return await accept(offer, dispatcher, tracker, domain)
         change = change_awaiting_answer(tracker)
         number = tracker.get_slot(VERIFIED_NUMBER)
         if change is None or not number:
-            dispatcher.utter_message(response="utter_anything_else")
-            return [SlotSet(PENDING_CHANGE, None)]
+            return await answer_or_acknowledge(dispatcher, tracker, domain)
         turn = AccountTurn(number, AccountClient.shared(), dispatcher, tracker, domain)
 
         async def apply() -> list[EventType]:
@@ -93,6 +94,21 @@ class ActionHandleDeny(Action):
     ) -> list[EventType]:
         if change_awaiting_answer(tracker) is not None:
             dispatcher.utter_message(response="utter_change_dropped")
-        else:
+        elif offer_awaiting_answer(tracker) is not None:
             dispatcher.utter_message(response="utter_anything_else")
-        return [SlotSet(PENDING_CHANGE, None)]
+        else:
+            return await answer_or_acknowledge(dispatcher, tracker, domain)
+        return [SlotSet(PENDING_CHANGE, None), SlotSet(PENDING_OFFER, None)]
+
+
+async def answer_or_acknowledge(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> list[EventType]:
+    """A yes or no to nothing: answered as a question when it asks one, else acknowledged."""
+    decision = understand(tracker, domain)
+    if decision.understood and (decision.replies or decision.account_action):
+        events = await carry_out(decision, dispatcher, tracker, domain)
+    else:
+        dispatcher.utter_message(response="utter_anything_else")
+        events = []
+    return [SlotSet(PENDING_CHANGE, None), *events]

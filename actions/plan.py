@@ -8,15 +8,20 @@ from typing import Any
 from rasa_sdk.events import EventType
 
 from actions.account_action import AccountAction, AccountTurn, yuan
+from actions.answer import domain_texts
 from actions.confirmation import applies, ask_to_confirm
 from bot.accounts.client import AccountRequestError
+from bot.catalogue import catalogue
+from bot.catalogue import yuan as yuan_said
 from bot.nlu.text import normalize
+from bot.understanding.plans import Needs, cost_lines, ranked, usage_text
 
 _FEE = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
 
 
 class ActionCheckPlan(AccountAction):
     action_name = "action_check_plan"
+    topic = "plan"
 
     async def answer(self, turn: AccountTurn) -> list[EventType]:
         account = await turn.client.summary(turn.number)
@@ -102,3 +107,66 @@ async def change_plan(turn: AccountTurn, change: dict[str, Any]) -> None:
             return
         raise
     turn.say("utter_plan_changed", plan=result["plan"]["name"], effective=result["effective"])
+
+
+class ActionRecommendPlan(AccountAction):
+    """The cheapest plan for the customer's own usage this month, from the account.
+
+    Keeps the current plan when it is the cheapest (no upselling) and never proposes a
+    downgrade inside a contract; a cheaper plan is offered through the usual confirmation.
+    """
+
+    action_name = "action_recommend_plan"
+
+    async def answer(self, turn: AccountTurn) -> list[EventType]:
+        account = await turn.client.summary(turn.number)
+        usage = await turn.client.usage(turn.number)
+        subscribed = await turn.client.services(turn.number)
+        wants_cailing = any(
+            service["code"] == "cailing" and not service.get("included_in_plan")
+            for service in subscribed["services"]
+        )
+        needs = Needs(
+            minutes=usage["voice_minutes_used"],
+            data_mb=usage["data_mb_used"],
+            cailing=wants_cailing,
+        )
+        cat = catalogue()
+        texts = domain_texts(turn.domain)
+        costs = ranked(cat, needs)
+        best_cost, best = costs[0]
+        current = cat.plan(account["plan"]["code"])
+        current_cost = next(cost for cost, plan in costs if plan.code == current.code)
+        described = usage_text(texts, needs)
+        if current_cost <= best_cost:
+            turn.say(
+                "utter_plan_keep",
+                usage=described,
+                plan=current.name,
+                total=yuan_said(current_cost),
+                lines=cost_lines(texts, cat, needs),
+            )
+            return []
+        contract = account.get("contract")
+        values = {
+            "usage": described,
+            "plan": best.name,
+            "total": yuan_said(best_cost),
+            "current": current.name,
+            "current_total": yuan_said(current_cost),
+        }
+        if contract and best.fee_fen < current.fee_fen:
+            turn.say(
+                "utter_plan_cheaper_in_contract",
+                kind=contract["kind"],
+                ends=contract["ends"],
+                **values,
+            )
+            return []
+        return ask_to_confirm(
+            turn,
+            "utter_confirm_recommended_plan",
+            {"kind": "change_plan", "code": best.code, "name": best.name},
+            saving=yuan_said(current_cost - best_cost),
+            **values,
+        )

@@ -134,6 +134,14 @@ class RunningAssistant:
         for number in DEMO_NUMBERS:
             store.unlock(number)
 
+    def restore_demo_cailing(self) -> None:
+        """13800138000 has 彩铃 again after a case that unsubscribed it, so that cases do not
+        depend on their order."""
+        store = AccountStore(self.accounts_db)
+        active = {service["code"] for service in store.services(DEMO_NUMBERS[0])["services"]}
+        if "cailing" not in active:
+            store.subscribe(DEMO_NUMBERS[0], "cailing")
+
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)

@@ -12,7 +12,8 @@ back on any exception, so a crash mid-request leaves the data as it was before o
 The clock is injected (`today`, `now`) so that billing months, plan-change dates and password
 lock-outs can be tested without waiting.
 
-An empty database is seeded from seed.yml in one transaction: the seed's "last month" bills are
+An empty database is seeded from the catalogue (data/catalogue.yml) and seed.yml in one
+transaction: the seed's "last month" bills are
 stored for the calendar month before the day of seeding, its usage for that day's month.
 """
 
@@ -30,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from bot.catalogue import catalogue_data
 from bot.months import month_key, months_before
 from bot.sql_store import Connection, Row, ServiceError, SqlStore, local_now
 
@@ -304,7 +306,8 @@ class AccountStore(SqlStore):
     # -- seeding ------------------------------------------------------------------------------
 
     def _populate(self, conn: Connection) -> None:
-        self._seed(conn, yaml.safe_load(self._seed_file.read_text(encoding="utf-8")))
+        seed = yaml.safe_load(self._seed_file.read_text(encoding="utf-8"))
+        self._seed(conn, {**catalogue_data(), **seed})
 
     def _seed(self, conn: Connection, seed: dict[str, Any]) -> None:
         today = self._today()

@@ -24,11 +24,16 @@ KNOWN_FALSE_ALARMS = (
 _NAMED_IN_CODE = re.compile(r"""["'](utter_\w+)["']""")
 
 
-def responses_sent_by_actions(actions_dir: Path = Path("actions")) -> set[str]:
+# The action server's code: the actions and the understanding they answer with.
+ACTION_CODE = (Path("actions"), Path("bot") / "understanding")
+
+
+def responses_sent_by_actions(directories: tuple[Path, ...] = ACTION_CODE) -> set[str]:
     """Responses our custom actions name: in use, though no story or rule names them."""
     names: set[str] = set()
-    for module in actions_dir.rglob("*.py"):
-        names |= set(_NAMED_IN_CODE.findall(module.read_text(encoding="utf-8")))
+    for directory in directories:
+        for module in directory.rglob("*.py"):
+            names |= set(_NAMED_IN_CODE.findall(module.read_text(encoding="utf-8")))
     return names
 
 

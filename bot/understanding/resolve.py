@@ -1,0 +1,301 @@
+"""The decision for one customer message: answers, a clarification, or an offer.
+
+Order of reading: a subject we do not cover (near-domain) → a situation on the customer's own
+line → a question that needs the plans computed → FAQ answers, one per question in the
+message. An FAQ answer is chosen by scoring every answer of data/understanding/questions.yml:
+the NLU's own ranking (ResponseSelector) plus what the message names — its topic, the aspect
+asked, a plan — and, for a follow-up that names no topic, the topic of the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.catalogue import catalogue, yuan
+from bot.understanding.context import Context
+from bot.understanding.frame import Part, plain, read_message
+from bot.understanding.plans import answer_about_plans, plan_words
+from bot.understanding.replies import Reply, Texts
+from bot.understanding.words import Question, vocabulary
+
+MAX_ANSWERS = 3
+FAQ_INTENT = "faq"
+OUT_OF_SCOPE = "out_of_scope"
+# Said like this, a message leans on what came before: "那88的呢", "月包呢", "那不想要了咋弄".
+_ELLIPTICAL = re.compile(r"^(那|那么|那要是|要是|如果|换成|还有|也)|呢[?？]?$|^.{1,6}$")
+# A topic named with nothing asked: "问下彩铃的事", "流量那个事", "套餐咋回事".
+_VAGUE = re.compile(
+    r"的事|事情|那个事|咋回事|怎么回事|问题|问下|问一下|咨询|了解下|^\W*\w{1,4}\W*$"
+)
+TOPIC_NAMES = {
+    "cailing": "彩铃",
+    "caller_id": "来电显示",
+    "data": "流量",
+    "voice": "通话",
+    "plan": "套餐",
+    "brand": "品牌",
+    "transfer": "号码过户",
+    "balance": "话费和停复机",
+    "promo": "存300送300活动",
+    "sms_code": "短信查询",
+    "channels": "服务渠道",
+    "complaint": "投诉",
+}
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the NLU said about the message (from the tracker's parse data)."""
+
+    text: str
+    intent: str | None
+    ranking: tuple[tuple[str, float], ...]  # FAQ names and the selector's confidence
+
+    @classmethod
+    def from_parse_data(cls, text: str, parse_data: dict[str, Any]) -> Understood:
+        selector = ((parse_data.get("response_selector") or {}).get(FAQ_INTENT)) or {}
+        ranking = []
+        for entry in selector.get("ranking") or []:
+            key = str(entry.get("intent_response_key") or "")
+            if key.startswith(f"{FAQ_INTENT}/"):
+                ranking.append((key.split("/", 1)[1], float(entry.get("confidence") or 0)))
+        intent = ((parse_data.get("intent") or {}).get("name")) or None
+        return cls(text=text, intent=intent, ranking=tuple(ranking))
+
+    def confidence(self, name: str) -> float:
+        return next((score for faq, score in self.ranking if faq == name), 0.0)
+
+
+@dataclass
+class Decision:
+    replies: list[Reply] = field(default_factory=list)
+    context: Context = field(default_factory=Context)
+    # What a yes to the question just asked means: {"kind": "handoff"} or
+    # {"kind": "account_check", "action": "action_check_balance"}
+    offer: dict[str, str] | None = None
+    # An account action to run now (verified) or after verification (not yet verified).
+    account_action: str | None = None
+    understood: bool = True  # False: a clarification or a miss
+
+
+def _subject_named(question: Question, text: str) -> bool:
+    words = plan_words()
+    if question.subject in words.aliases:
+        return bool(words.aliases[question.subject].search(text))
+    if question.subject in words.brands:
+        return bool(words.brands[question.subject].search(text))
+    return False
+
+
+def _score(
+    question: Question,
+    part: Part,
+    understood: Understood,
+    known_topic: str | None,
+    context: Context,
+    selector_weight: float,
+    elliptical: bool,
+) -> tuple[float, bool]:
+    """(score, whether the message itself gave evidence for this answer)."""
+    score = selector_weight * understood.confidence(question.name)
+    evidence = False
+    if question.topic in part.topics:
+        score += 1.0
+        evidence = True
+    elif set(question.related) & set(part.topics):
+        # "套餐里的也这样吗" after 彩铃: the plan is named, the question is still 彩铃's
+        score += 0.6 + (0.5 if known_topic == question.topic else 0)
+        evidence = True
+    elif not part.topics and known_topic == question.topic:
+        score += 0.8
+        evidence = True
+    elif part.topics or known_topic is not None:
+        score -= 1.0
+    matched = [aspect for aspect in part.aspects if aspect in question.aspects]
+    if matched:
+        score += 1.5 + 0.3 * (len(matched) - 1) + (0.2 if matched[0] == question.aspects[0] else 0)
+        evidence = True
+    elif not part.aspects and elliptical and context.aspect in question.aspects:
+        score += 0.6
+    if question.subject:
+        score += 1.0 if _subject_named(question, part.text) else -0.5
+    return score, evidence
+
+
+def _best(
+    part: Part,
+    understood: Understood,
+    known_topic: str | None,
+    context: Context,
+    selector_weight: float,
+    elliptical: bool,
+) -> tuple[Question, float, bool]:
+    scored = [
+        (
+            question,
+            *_score(question, part, understood, known_topic, context, selector_weight, elliptical),
+        )
+        for question in vocabulary().questions.values()
+    ]
+    return max(scored, key=lambda item: item[1])
+
+
+def faq_answers(text: str, understood: Understood, context: Context) -> list[tuple[Question, Part]]:
+    """One FAQ answer per question of the message that the message gives evidence for."""
+    words = vocabulary()
+    parts = read_message(text)
+    single = len(parts) == 1
+    elliptical = bool(_ELLIPTICAL.search(text))
+    answers: list[tuple[Question, Part]] = []
+    known_topic = context.topic
+    for part in parts:
+        if part.joined_topics and part.aspects:
+            for topic in part.topics:
+                alone = replace(part, topics=(topic,), joined_topics=False)
+                question, score, evidence = _best(alone, understood, topic, context, 0.4, False)
+                if evidence and score >= words.answer_threshold:
+                    answers.append((question, alone))
+            known_topic = part.topics[-1]
+            continue
+        weight = 1.0 if single else 0.4
+        question, score, evidence = _best(
+            part, understood, known_topic, context, weight, elliptical
+        )
+        if evidence and score >= words.answer_threshold:
+            answers.append((question, part))
+        if part.topics:
+            known_topic = part.topics[0]
+    unique = list({question.name: (question, part) for question, part in answers}.values())
+    if unique:
+        return unique[:MAX_ANSWERS]
+    if understood.intent == FAQ_INTENT and understood.ranking:
+        top = words.questions.get(understood.ranking[0][0])
+        if top is not None:
+            return [(top, parts[0] if parts else Part(text, (), (), False))]
+    return []
+
+
+def _options(understood: Understood, topic: str | None, limit: int = 3) -> list[Question]:
+    """The answers most likely meant: by the selector's ranking, within the topic if named."""
+    questions = vocabulary().questions
+    ranked = [questions[name] for name, _ in understood.ranking if name in questions]
+    if topic is not None:
+        in_topic = [question for question in ranked if question.topic == topic]
+        rest = [q for q in vocabulary().questions_about(topic) if q not in in_topic]
+        return (in_topic + rest)[:limit]
+    return [question for question in ranked][:limit]
+
+
+def _buttons(questions: list[Question]) -> tuple[tuple[str, str], ...]:
+    return tuple((question.title, question.ask) for question in questions)
+
+
+def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Decision | None:
+    for situation in vocabulary().situations:
+        if not situation.when.search(text):
+            continue
+        kept = replace(
+            context, misses=0, topic="balance" if situation.name == "stopped" else context.topic
+        )
+        if verified:
+            return Decision(context=kept, account_action=situation.account_action)
+        cat = catalogue()
+        general = {
+            "stopped": [Reply("utter_faq/low_balance"), Reply("utter_faq/reconnect")],
+            "contract_end": [Reply("utter_faq/plan_change_contract")],
+            "bill_high": [
+                Reply(
+                    "utter_situation_bill",
+                    {
+                        "voice_rate": f"{cat.voice_fen_per_minute / 100:.2f}",
+                        "data_rate": f"{cat.data_fen_per_mb / 100:.2f}",
+                        "cailing_fee": yuan(cat.cailing_fee_fen),
+                    },
+                )
+            ],
+        }[situation.name]
+        return Decision(
+            replies=[*general, Reply("utter_offer_account_check")],
+            context=kept,
+            offer={"kind": "account_check", "action": situation.account_action},
+        )
+    return None
+
+
+def decide(
+    message_text: str,
+    understood: Understood,
+    context: Context,
+    verified: bool,
+    texts: Texts,
+) -> Decision:
+    words = vocabulary()
+    text = plain(message_text)
+    if words.near_domain.search(text):
+        return Decision([Reply("utter_near_domain")], replace(context, misses=0))
+    if situation := _situation(text, context, verified, texts):
+        return situation
+    follow_up = words.personal_follow_ups.get(context.topic or "")
+    if follow_up is not None and follow_up.when.search(text) and len(text) <= 20:
+        return Decision(context=replace(context, misses=0), account_action=follow_up.account_action)
+    elliptical = bool(_ELLIPTICAL.search(text))
+    plans = answer_about_plans(text, texts, context.attribute, elliptical)
+    if plans is not None:
+        if plans.own_usage:
+            return Decision(
+                context=replace(context, topic="plan", misses=0),
+                account_action="action_recommend_plan",
+            )
+        return Decision(
+            plans.replies,
+            Context(topic="plan", plans=plans.plans, attribute=plans.attribute, aspect="what"),
+        )
+    parts = read_message(text)
+    named_topics = [topic for part in parts for topic in part.topics]
+    asked = [aspect for part in parts for aspect in part.aspects]
+    if len(named_topics) == 1 and not asked and _VAGUE.search(text):
+        topic = named_topics[0]
+        options = _options(understood, topic)
+        return Decision(
+            [
+                Reply(
+                    "utter_clarify_topic",
+                    {"topic": TOPIC_NAMES.get(topic, topic)},
+                    _buttons(options),
+                )
+            ],
+            Context(topic=topic),
+        )
+    answers = faq_answers(text, understood, context)
+    if answers:
+        last, part = answers[-1]
+        matched = [aspect for aspect in part.aspects if aspect in last.aspects]
+        return Decision(
+            [Reply(question.response) for question, _ in answers],
+            Context(
+                topic=last.topic,
+                aspect=matched[0] if matched else last.aspects[0],
+                faq=last.name,
+                plans=(last.subject,) if last.subject in plan_words().aliases else (),
+            ),
+        )
+    if understood.intent == OUT_OF_SCOPE and not named_topics and not asked:
+        return Decision([Reply("utter_out_of_scope")], replace(context, misses=0))
+    misses = context.misses + 1
+    missed = replace(context, misses=misses)
+    if misses >= 2:
+        return Decision(
+            [Reply("utter_offer_human_after_misses")],
+            missed,
+            offer={"kind": "handoff"},
+            understood=False,
+        )
+    topic = named_topics[0] if named_topics else None
+    options = _options(understood, topic)
+    if options and (topic or (understood.ranking and understood.ranking[0][1] >= 0.2)):
+        return Decision(
+            [Reply("utter_clarify", buttons=_buttons(options))], missed, understood=False
+        )
+    return Decision([Reply("utter_clarify_none")], missed, understood=False)
