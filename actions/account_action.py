@@ -20,9 +20,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
+from bot.nlu.text import has_chinese
 from bot.phone import mask_number
 from bot.understanding.context import SLOT as CONTEXT_SLOT
 from bot.understanding.context import Context
+from bot.understanding.frame import plain
+from bot.understanding.words import personal_requests_in
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +122,26 @@ class AccountAction(Action, ABC):
             # The rules verify first; should a story get here anyway, verify and come back.
             return [SlotSet(ACCOUNT_REQUEST, self.name()), FollowupAction(VERIFY_FORM)]
         turn = AccountTurn(number, AccountClient.shared(), dispatcher, tracker, domain)
-        about = SlotSet(CONTEXT_SLOT, Context(topic=self.topic).as_slot())
-        return [about, *await apologise_on_failure(turn, self.name(), self.answer(turn))]
+        events: list[EventType] = [SlotSet(CONTEXT_SLOT, Context(topic=self.topic).as_slot())]
+        for action in [self, *also_asked(tracker, self.name())]:
+            events += await apologise_on_failure(turn, action.name(), action.answer(turn))
+        return events
+
+
+def also_asked(tracker: Tracker, answered: str) -> list[AccountAction]:
+    """The other questions about the customer's line in the message that asked: "查下余额和
+    剩余流量" is answered with the balance and the usage. The message is the latest one with
+    words in it (not the number or the password typed for verification since)."""
+    text = next(
+        (
+            str(event.get("text") or "")
+            for event in reversed(tracker.events)
+            if event.get("event") == "user" and has_chinese(str(event.get("text") or ""))
+        ),
+        "",
+    )
+    named = personal_requests_in(plain(text))
+    return [AccountAction.registry[name]() for name in named if name != answered]
 
 
 async def apologise_on_failure(

@@ -1,4 +1,4 @@
-"""Offers the assistant makes that a yes accepts: a human agent, a look at the account.
+"""Offers the assistant makes that a yes accepts: a human agent after two misses in a row.
 
 Like a change (actions/confirmation.py), an offer holds only for the customer's very next
 message: a later "好的" about something else accepts nothing.
@@ -12,7 +12,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_action import start_account_request
 from actions.handoff import hand_off
 
 PENDING_OFFER = "pending_offer"
@@ -31,7 +30,7 @@ def make_offer(tracker: Tracker, offer: Offer) -> list[EventType]:
 
 def offer_awaiting_answer(tracker: Tracker) -> Offer | None:
     offer = tracker.get_slot(PENDING_OFFER)
-    if not isinstance(offer, dict) or offer.get("kind") not in ("handoff", "account_check"):
+    if not isinstance(offer, dict) or offer.get("kind") != "handoff":
         return None
     return offer if user_turns(tracker) == offer.get("asked_at", -1) + 1 else None
 
@@ -39,8 +38,5 @@ def offer_awaiting_answer(tracker: Tracker) -> Offer | None:
 async def accept(
     offer: Offer, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
 ) -> list[EventType]:
-    events: list[EventType] = [SlotSet(PENDING_OFFER, None)]
-    if offer["kind"] == "handoff":
-        await hand_off(dispatcher, tracker)
-        return events
-    return events + await start_account_request(str(offer["action"]), dispatcher, tracker, domain)
+    await hand_off(dispatcher, tracker)
+    return [SlotSet(PENDING_OFFER, None)]

@@ -43,13 +43,15 @@ class PlanWords:
     budget: tuple[re.Pattern[str], ...]
     minutes_used: tuple[re.Pattern[str], ...]
     data_used: tuple[re.Pattern[str], ...]
+    minutes_over: tuple[re.Pattern[str], ...]
+    data_over: tuple[re.Pattern[str], ...]
 
 
 @cache
 def plan_words() -> PlanWords:
     section = vocabulary().plans
     names = {plan.code: [re.escape(plan.name)] for plan in catalogue().plans}
-    numbers = ("budget", "minutes_used", "data_used")
+    numbers = ("budget", "minutes_used", "data_used", "minutes_over", "data_over")
     return PlanWords(
         aliases={
             code: _alternation(names[code] + patterns)
@@ -65,6 +67,8 @@ def plan_words() -> PlanWords:
         budget=tuple(map(re.compile, section["budget"])),
         minutes_used=tuple(map(re.compile, section["minutes_used"])),
         data_used=tuple(map(re.compile, section["data_used"])),
+        minutes_over=tuple(map(re.compile, section["minutes_over"])),
+        data_over=tuple(map(re.compile, section["data_over"])),
     )
 
 
@@ -77,10 +81,24 @@ class Needs:
     budget_fen: int | None = None
     cailing: bool = False
     young: bool = False
+    minutes_over: int | None = None  # beyond the plan's allowance ("超了50分钟")
+    data_over_mb: int | None = None
+
+    def on(self, plan: Plan) -> Needs:
+        """The usage on this plan, with what was said to be over its allowance added."""
+        minutes, data_mb = self.minutes, self.data_mb
+        if self.minutes_over is not None:
+            minutes = (plan.voice_minutes or 0) + self.minutes_over
+        if self.data_over_mb is not None:
+            data_mb = (plan.data_mb or 0) + self.data_over_mb
+        return Needs(minutes, data_mb, self.budget_fen, self.cailing, self.young)
 
     @property
     def has_usage(self) -> bool:
-        return self.minutes is not None or self.data_mb is not None
+        return any(
+            value is not None
+            for value in (self.minutes, self.data_mb, self.minutes_over, self.data_over_mb)
+        )
 
 
 @dataclass(frozen=True)
@@ -110,8 +128,8 @@ def _first_number(patterns: tuple[re.Pattern[str], ...], text: str) -> tuple[str
     return None
 
 
-def _data_mb(text: str) -> int | None:
-    found = _first_number(plan_words().data_used, text)
+def _data_mb(text: str, patterns: tuple[re.Pattern[str], ...]) -> int | None:
+    found = _first_number(patterns, text)
     if found is None:
         return None
     value, whole = found
@@ -132,7 +150,11 @@ def read_plan_question(text: str) -> PlanQuestion:
         minutes_value = int(minutes[0]) * (60 if "小时" in minutes[1] else 1)
     cues = frozenset(name for name, pattern in words.cues.items() if pattern.search(text))
     budget = _first_number(words.budget, text)
-    data_mb = _data_mb(text)
+    data_over = _data_mb(text, words.data_over)
+    minutes_over = _first_number(words.minutes_over, text)
+    data_mb = None if data_over is not None else _data_mb(text, words.data_used)
+    if minutes_over is not None:
+        minutes_value = None
     if data_mb is None and "little_data" in cues:
         data_mb = 0
     if minutes_value is None and "little_calls" in cues:
@@ -143,6 +165,8 @@ def read_plan_question(text: str) -> PlanQuestion:
         budget_fen=int(budget[0]) * 100 if budget else None,
         cailing=bool(words.attributes["cailing"].search(text)),
         young="young" in cues,
+        minutes_over=int(minutes_over[0]) if minutes_over else None,
+        data_over_mb=data_over,
     )
     return PlanQuestion(
         plans=tuple(dict.fromkeys(code for _, code in mentioned)),
@@ -297,14 +321,32 @@ def _value(plan: Plan, attribute: str) -> int:
     return plan.fee_fen
 
 
+def _filtered(cat: Catalogue, question: PlanQuestion) -> list[Plan]:
+    """The plans in scope: of the brand named, with what the customer requires."""
+    plans = _scope(cat, question)
+    if "with_data" in question.cues:
+        plans = [plan for plan in plans if plan.data_mb is not None]
+    if "with_minutes" in question.cues:
+        plans = [plan for plan in plans if plan.voice_minutes is not None]
+    if "cailing" in question.attributes and "includes" in question.cues:
+        plans = [plan for plan in plans if plan.includes_cailing]
+    return plans
+
+
 def _extreme(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
     cues = question.cues
-    if not cues & {"most", "least"}:
+    if not cues & {"most", "least"} or "plan_scope" not in cues:
         return None
-    candidates = _scope(cat, question)
+    candidates = _filtered(cat, question)
+    if not candidates:
+        return None
     counted = [a for a in question.attributes if a in ("minutes", "data")]
-    attribute = counted[0] if counted else "fee"
-    most = "most" in cues and ("least" not in cues or attribute != "fee")
+    if "by_fee" in cues or not counted or {"with_data", "with_minutes"} & cues:
+        attribute = "fee"
+        most = "most" in cues and "least" not in cues
+    else:
+        attribute = counted[0]
+        most = "most" in cues
     chosen = (max if most else min)(
         candidates, key=lambda plan: (_value(plan, attribute), -plan.position)
     )
@@ -320,7 +362,7 @@ def _extreme(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer
 def _including(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
     if "cailing" not in question.attributes or "includes" not in question.cues:
         return None
-    if not question.cues & {"which"} and question.plans:
+    if "which" not in question.cues or "plan_scope" not in question.cues or question.plans:
         return None
     plans = _scope(cat, question)
     with_it = [plan.name for plan in plans if plan.includes_cailing]
@@ -387,7 +429,7 @@ def _cost(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | 
     if len(question.plans) != 1 or not question.needs.has_usage:
         return None
     plan = cat.plan(question.plans[0])
-    needs = question.needs
+    needs = question.needs.on(plan)
     total = cat.monthly_cost_fen(plan, needs.minutes or 0, needs.data_mb or 0, needs.cailing)
     reply = Reply(
         "utter_plan_cost",
@@ -426,17 +468,27 @@ def _attribute(
     context_attribute: str | None,
     elliptical: bool,
 ) -> PlanAnswer | None:
-    if len(question.plans) != 1:
-        return None
-    asked = [a for a in question.attributes if a != "fee" or len(question.attributes) == 1]
+    asked = list(question.attributes)
     if not asked and elliptical and context_attribute in ATTRIBUTES:
         asked = [context_attribute]
     if not asked:
         return None
-    plan = cat.plan(question.plans[0])
-    details = "，".join(attribute_text(texts, cat, plan, attribute) for attribute in asked)
-    reply = Reply("utter_plan_attribute", {"plan": plan.name, "details": details})
-    return PlanAnswer([reply], plans=(plan.code,), attribute=asked[0])
+    if question.plans:
+        plans = [cat.plan(code) for code in question.plans]
+    elif "each" in question.cues and "plan_scope" in question.cues:
+        plans = _scope(cat, question)  # "全球通三个套餐流量分别多少"
+    else:
+        return None
+    lines = [
+        texts(
+            "utter_plan_attribute",
+            plan=plan.name,
+            details="，".join(attribute_text(texts, cat, plan, attribute) for attribute in asked),
+        )
+        for plan in plans
+    ]
+    reply = Reply("utter_plan_attributes", {"lines": "\n".join(lines)})
+    return PlanAnswer([reply], plans=tuple(plan.code for plan in plans), attribute=asked[0])
 
 
 def answer_about_plans(
@@ -444,13 +496,26 @@ def answer_about_plans(
     texts: Texts,
     context_attribute: str | None = None,
     elliptical: bool = False,
+    whole: bool = True,
 ) -> PlanAnswer | None:
-    """The computed answer when the message asks something of the plans, else None."""
+    """The computed answer when the text asks something of the plans, else None.
+
+    `whole`: the text is the whole message (a cost, a comparison or a recommendation takes
+    what the customer said in all of it); else one question of it (an attribute, an extreme).
+    """
     question = read_plan_question(text)
+    if "change" in question.cues:
+        return None  # 换成88的: the account flow changes the plan
     cat = catalogue()
-    if "own_usage" in question.cues and not question.needs.has_usage:
-        return PlanAnswer([], own_usage=True)
-    for reason in (_cost, _compare, _including, _recommend, _extreme):
+    if whole:
+        if "own_usage" in question.cues and not question.needs.has_usage:
+            return PlanAnswer([], own_usage=True)
+        reasons = (_cost, _compare, _recommend)
+        for reason in reasons:
+            if answer := reason(texts, cat, question):
+                return answer
+        return None
+    for reason in (_including, _extreme):
         if answer := reason(texts, cat, question):
             return answer
     return _attribute(texts, cat, question, context_attribute, elliptical)

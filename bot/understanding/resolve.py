@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.catalogue import catalogue, yuan
+from bot.nlu.text import has_chinese
 from bot.understanding.context import Context
 from bot.understanding.frame import Part, plain, read_message
 from bot.understanding.plans import answer_about_plans, plan_words
@@ -26,8 +27,9 @@ OUT_OF_SCOPE = "out_of_scope"
 # Said like this, a message leans on what came before: "那88的呢", "月包呢", "那不想要了咋弄".
 _ELLIPTICAL = re.compile(r"^(那|那么|那要是|要是|如果|换成|还有|也)|呢[?？]?$|^.{1,6}$")
 # A topic named with nothing asked: "问下彩铃的事", "流量那个事", "套餐咋回事".
-_VAGUE = re.compile(
-    r"的事|事情|那个事|咋回事|怎么回事|问题|问下|问一下|咨询|了解下|^\W*\w{1,4}\W*$"
+VAGUE = re.compile(
+    r"的事|事情|这事|那事|事儿|那块|这块|相关|咋回事|怎么回事|问题|问下|问一下|问问|咨询|了解下|说说|讲讲"
+    r"|说不清|不懂|^\W*\w{1,4}\W*$"
 )
 TOPIC_NAMES = {
     "cailing": "彩铃",
@@ -72,8 +74,7 @@ class Understood:
 class Decision:
     replies: list[Reply] = field(default_factory=list)
     context: Context = field(default_factory=Context)
-    # What a yes to the question just asked means: {"kind": "handoff"} or
-    # {"kind": "account_check", "action": "action_check_balance"}
+    # What a yes to the question just asked means: {"kind": "handoff"}
     offer: dict[str, str] | None = None
     # An account action to run now (verified) or after verification (not yet verified).
     account_action: str | None = None
@@ -142,21 +143,61 @@ def _best(
     return max(scored, key=lambda item: item[1])
 
 
-def faq_answers(text: str, understood: Understood, context: Context) -> list[tuple[Question, Part]]:
-    """One FAQ answer per question of the message that the message gives evidence for."""
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question of a message, and what the conversation is then about."""
+
+    replies: tuple[Reply, ...]
+    context: Context
+
+
+def _faq_answer(question: Question, part: Part) -> Answer:
+    matched = [aspect for aspect in part.aspects if aspect in question.aspects]
+    plans = (question.subject,) if question.subject in plan_words().aliases else ()
+    return Answer(
+        (Reply(question.response),),
+        Context(
+            topic=question.topic,
+            aspect=matched[0] if matched else question.aspects[0],
+            faq=question.name,
+            plans=plans,
+        ),
+    )
+
+
+def _said(answer: Answer) -> tuple[str, ...]:
+    return tuple(f"{reply.response}{sorted(reply.values.items())}" for reply in answer.replies)
+
+
+def answers_to_parts(
+    text: str, understood: Understood, context: Context, texts: Texts
+) -> list[Answer]:
+    """One answer per question of the message that the message gives evidence for."""
     words = vocabulary()
     parts = read_message(text)
     single = len(parts) == 1
     elliptical = bool(_ELLIPTICAL.search(text))
-    answers: list[tuple[Question, Part]] = []
+    answers: list[Answer] = []
     known_topic = context.topic
     for part in parts:
+        plans = answer_about_plans(
+            part.text, texts, context.attribute, elliptical or not single, whole=False
+        )
+        if plans is not None and plans.replies:
+            answers.append(
+                Answer(
+                    tuple(plans.replies),
+                    Context(topic="plan", plans=plans.plans, attribute=plans.attribute),
+                )
+            )
+            known_topic = "plan"
+            continue
         if part.joined_topics and part.aspects:
             for topic in part.topics:
                 alone = replace(part, topics=(topic,), joined_topics=False)
                 question, score, evidence = _best(alone, understood, topic, context, 0.4, False)
                 if evidence and score >= words.answer_threshold:
-                    answers.append((question, alone))
+                    answers.append(_faq_answer(question, alone))
             known_topic = part.topics[-1]
             continue
         weight = 1.0 if single else 0.4
@@ -164,16 +205,16 @@ def faq_answers(text: str, understood: Understood, context: Context) -> list[tup
             part, understood, known_topic, context, weight, elliptical
         )
         if evidence and score >= words.answer_threshold:
-            answers.append((question, part))
+            answers.append(_faq_answer(question, part))
         if part.topics:
             known_topic = part.topics[0]
-    unique = list({question.name: (question, part) for question, part in answers}.values())
+    unique = list({_said(answer): answer for answer in answers}.values())
     if unique:
         return unique[:MAX_ANSWERS]
     if understood.intent == FAQ_INTENT and understood.ranking:
         top = words.questions.get(understood.ranking[0][0])
         if top is not None:
-            return [(top, parts[0] if parts else Part(text, (), (), False))]
+            return [_faq_answer(top, parts[0] if parts else Part(text, (), (), False))]
     return []
 
 
@@ -217,9 +258,9 @@ def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Dec
             ],
         }[situation.name]
         return Decision(
-            replies=[*general, Reply("utter_offer_account_check")],
+            replies=[*general, Reply("utter_account_check_lead")],
             context=kept,
-            offer={"kind": "account_check", "action": situation.account_action},
+            account_action=situation.account_action,
         )
     return None
 
@@ -240,22 +281,18 @@ def decide(
     follow_up = words.personal_follow_ups.get(context.topic or "")
     if follow_up is not None and follow_up.when.search(text) and len(text) <= 20:
         return Decision(context=replace(context, misses=0), account_action=follow_up.account_action)
-    elliptical = bool(_ELLIPTICAL.search(text))
-    plans = answer_about_plans(text, texts, context.attribute, elliptical)
+    plans = answer_about_plans(text, texts, context.attribute)
     if plans is not None:
         if plans.own_usage:
             return Decision(
                 context=replace(context, topic="plan", misses=0),
                 account_action="action_recommend_plan",
             )
-        return Decision(
-            plans.replies,
-            Context(topic="plan", plans=plans.plans, attribute=plans.attribute, aspect="what"),
-        )
+        return Decision(plans.replies, Context(topic="plan", plans=plans.plans))
     parts = read_message(text)
     named_topics = [topic for part in parts for topic in part.topics]
     asked = [aspect for part in parts for aspect in part.aspects]
-    if len(named_topics) == 1 and not asked and _VAGUE.search(text):
+    if len(named_topics) == 1 and not asked and VAGUE.search(text):
         topic = named_topics[0]
         options = _options(understood, topic)
         return Decision(
@@ -268,18 +305,10 @@ def decide(
             ],
             Context(topic=topic),
         )
-    answers = faq_answers(text, understood, context)
+    answers = answers_to_parts(text, understood, context, texts)
     if answers:
-        last, part = answers[-1]
-        matched = [aspect for aspect in part.aspects if aspect in last.aspects]
         return Decision(
-            [Reply(question.response) for question, _ in answers],
-            Context(
-                topic=last.topic,
-                aspect=matched[0] if matched else last.aspects[0],
-                faq=last.name,
-                plans=(last.subject,) if last.subject in plan_words().aliases else (),
-            ),
+            [reply for answer in answers for reply in answer.replies], answers[-1].context
         )
     if understood.intent == OUT_OF_SCOPE and not named_topics and not asked:
         return Decision([Reply("utter_out_of_scope")], replace(context, misses=0))
@@ -294,7 +323,8 @@ def decide(
         )
     topic = named_topics[0] if named_topics else None
     options = _options(understood, topic)
-    if options and (topic or (understood.ranking and understood.ranking[0][1] >= 0.2)):
+    likely = bool(understood.ranking) and understood.ranking[0][1] >= 0.2 and has_chinese(text)
+    if options and (topic or likely):
         return Decision(
             [Reply("utter_clarify", buttons=_buttons(options))], missed, understood=False
         )

@@ -51,6 +51,7 @@ class Vocabulary:
     near_domain: re.Pattern[str]
     situations: tuple[Situation, ...]
     personal_follow_ups: dict[str, Situation]  # by the topic of the last account answer
+    personal_requests: dict[str, re.Pattern[str]]  # account action → what names it
     plans: dict[str, Any]  # the `plans:` section, compiled by bot.understanding.plans
 
     def questions_about(self, topic: str) -> list[Question]:
@@ -89,5 +90,19 @@ def vocabulary() -> Vocabulary:
             topic: Situation(topic, _alternation(entry["when"]), entry["account_action"])
             for topic, entry in words["personal_follow_ups"].items()
         },
+        personal_requests={
+            action: _alternation(patterns)
+            for action, patterns in words["personal_requests"].items()
+        },
         plans=words["plans"],
     )
+
+
+def personal_requests_in(text: str) -> list[str]:
+    """The account actions a (plain) message asks for by name, in the order named."""
+    found = sorted(
+        (match.start(), action)
+        for action, pattern in vocabulary().personal_requests.items()
+        if (match := pattern.search(text))
+    )
+    return [action for _, action in found]
