@@ -25,9 +25,9 @@ from bot.cli import rasa_command, rasa_environment
 MODELS_DIR = Path("models")
 MODEL_PREFIX = "assistant-"
 FINGERPRINTED = ["config.yml", "domain.yml", "requirements.txt", "data", "bot/nlu"]
-# Read by the running processes, never by training: editing a channel's or the desk's wording
-# must not cost a retraining.
-RUNTIME_ONLY = ["data/channels", "data/handoff"]
+# Read by the running processes, never by training: editing a channel's or the desk's wording,
+# the understanding's vocabulary or the catalogue must not cost a retraining.
+RUNTIME_ONLY = ["data/channels", "data/handoff", "data/understanding", "data/catalogue.yml"]
 
 
 def _files(root: Path) -> list[Path]:

@@ -9,7 +9,7 @@ monthly cost, so a cheaper option is never hidden. Figures come from bot.catalog
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 
@@ -335,7 +335,12 @@ def _filtered(cat: Catalogue, question: PlanQuestion) -> list[Plan]:
 
 def _extreme(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
     cues = question.cues
-    if not cues & {"most", "least"} or "plan_scope" not in cues:
+    if not cues & {"most", "least"}:
+        return None
+    filtered = {"with_data", "with_minutes"} & cues or (
+        "cailing" in question.attributes and "includes" in cues
+    )
+    if "plan_scope" not in cues and not filtered:
         return None
     candidates = _filtered(cat, question)
     if not candidates:
@@ -469,6 +474,8 @@ def _attribute(
     elliptical: bool,
 ) -> PlanAnswer | None:
     asked = list(question.attributes)
+    if "overview" in question.cues and question.plans:
+        asked = ["fee", "minutes", "data", "cailing"]
     if not asked and elliptical and context_attribute in ATTRIBUTES:
         asked = [context_attribute]
     if not asked:
@@ -496,6 +503,7 @@ def answer_about_plans(
     texts: Texts,
     context_attribute: str | None = None,
     elliptical: bool = False,
+    context_plans: tuple[str, ...] = (),
     whole: bool = True,
 ) -> PlanAnswer | None:
     """The computed answer when the text asks something of the plans, else None.
@@ -506,6 +514,12 @@ def answer_about_plans(
     question = read_plan_question(text)
     if "change" in question.cues:
         return None  # 换成88的: the account flow changes the plan
+    if "compare" in question.cues and len(question.plans) == 1 and context_plans:
+        # "比88贵多少" after 128: the plan talked about against the one named
+        others = tuple(code for code in context_plans if code not in question.plans)[:1]
+        question = replace(question, plans=others + question.plans)
+    elif not question.plans and elliptical and context_plans and question.attributes:
+        question = replace(question, plans=context_plans)  # "带流量不" after 畅听卡
     cat = catalogue()
     if whole:
         if "own_usage" in question.cues and not question.needs.has_usage:

@@ -17,7 +17,7 @@ from bot.catalogue import catalogue, yuan
 from bot.nlu.text import has_chinese
 from bot.understanding.context import Context
 from bot.understanding.frame import Part, plain, read_message
-from bot.understanding.plans import answer_about_plans, plan_words
+from bot.understanding.plans import PlanAnswer, answer_about_plans, plan_words
 from bot.understanding.replies import Reply, Texts
 from bot.understanding.words import Question, vocabulary
 
@@ -29,8 +29,32 @@ _ELLIPTICAL = re.compile(r"^(那|那么|那要是|要是|如果|换成|还有|�
 # A topic named with nothing asked: "问下彩铃的事", "流量那个事", "套餐咋回事".
 VAGUE = re.compile(
     r"的事|事情|这事|那事|事儿|那块|这块|相关|咋回事|怎么回事|问题|问下|问一下|问问|咨询|了解下|说说|讲讲"
-    r"|说不清|不懂|^\W*\w{1,4}\W*$"
+    r"|说不清|不懂"
 )
+_PARTICLES = re.compile(r"[\W_]|[吗呢啊呀吧的哈嘛么]")
+
+
+def only_names_a_topic(text: str) -> bool:
+    """A topic named with nothing asked: "问下彩铃的事", "流量那个事", or just "彩铃？"."""
+    parts = read_message(text)
+    topics = {topic for part in parts for topic in part.topics}
+    if len(topics) != 1 or any(part.aspects for part in parts):
+        return False
+    if VAGUE.search(text):
+        return True
+    bare = vocabulary().topics[next(iter(topics))].sub("", text)
+    return not _PARTICLES.sub("", bare)
+
+
+SITUATION_TOPICS = {
+    "stopped": "balance",
+    "usage_check": "usage",
+    "unwanted_service": "services",
+    "contract_end": "plan",
+    "bill_high": "bill",
+}
+# The topic a plan answer leaves the conversation in: "用超了以后呢" after 58's data is data's.
+PLAN_ATTRIBUTE_TOPICS = {"data": "data", "minutes": "voice"}
 TOPIC_NAMES = {
     "cailing": "彩铃",
     "caller_id": "来电显示",
@@ -165,6 +189,11 @@ def _faq_answer(question: Question, part: Part) -> Answer:
     )
 
 
+def _plan_context(plans: PlanAnswer) -> Context:
+    topic = PLAN_ATTRIBUTE_TOPICS.get(plans.attribute or "", "plan")
+    return Context(topic=topic, plans=plans.plans, attribute=plans.attribute)
+
+
 def _said(answer: Answer) -> tuple[str, ...]:
     return tuple(f"{reply.response}{sorted(reply.values.items())}" for reply in answer.replies)
 
@@ -181,15 +210,15 @@ def answers_to_parts(
     known_topic = context.topic
     for part in parts:
         plans = answer_about_plans(
-            part.text, texts, context.attribute, elliptical or not single, whole=False
+            part.text,
+            texts,
+            context.attribute,
+            elliptical or not single,
+            context.plans,
+            whole=False,
         )
         if plans is not None and plans.replies:
-            answers.append(
-                Answer(
-                    tuple(plans.replies),
-                    Context(topic="plan", plans=plans.plans, attribute=plans.attribute),
-                )
-            )
+            answers.append(Answer(tuple(plans.replies), _plan_context(plans)))
             known_topic = "plan"
             continue
         if part.joined_topics and part.aspects:
@@ -237,14 +266,21 @@ def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Dec
     for situation in vocabulary().situations:
         if not situation.when.search(text):
             continue
-        kept = replace(
-            context, misses=0, topic="balance" if situation.name == "stopped" else context.topic
-        )
+        kept = replace(context, misses=0, topic=SITUATION_TOPICS.get(situation.name))
+        # What else the message asks about paying and getting the line back ("在哪交钱")
+        also = [
+            reply
+            for answer in answers_to_parts(text, Understood(text, None, ()), kept, texts)
+            for reply in answer.replies
+            if answer.context.faq in ("recharge", "reconnect")
+        ]
         if verified:
-            return Decision(context=kept, account_action=situation.account_action)
+            return Decision(also, context=kept, account_action=situation.account_action)
         cat = catalogue()
         general = {
             "stopped": [Reply("utter_faq/low_balance"), Reply("utter_faq/reconnect")],
+            "usage_check": [Reply("utter_faq/data_alert")],
+            "unwanted_service": [Reply("utter_faq/cailing_unwanted_charge")],
             "contract_end": [Reply("utter_faq/plan_change_contract")],
             "bill_high": [
                 Reply(
@@ -257,6 +293,7 @@ def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Dec
                 )
             ],
         }[situation.name]
+        general += [reply for reply in also if reply not in general]
         return Decision(
             replies=[*general, Reply("utter_account_check_lead")],
             context=kept,
@@ -281,20 +318,22 @@ def decide(
     follow_up = words.personal_follow_ups.get(context.topic or "")
     if follow_up is not None and follow_up.when.search(text) and len(text) <= 20:
         return Decision(context=replace(context, misses=0), account_action=follow_up.account_action)
-    plans = answer_about_plans(text, texts, context.attribute)
+    plans = answer_about_plans(text, texts, context.attribute, False, context.plans)
     if plans is not None:
         if plans.own_usage:
             return Decision(
                 context=replace(context, topic="plan", misses=0),
                 account_action="action_recommend_plan",
             )
-        return Decision(plans.replies, Context(topic="plan", plans=plans.plans))
+        return Decision(plans.replies, _plan_context(plans))
     parts = read_message(text)
     named_topics = [topic for part in parts for topic in part.topics]
     asked = [aspect for part in parts for aspect in part.aspects]
-    if len(named_topics) == 1 and not asked and VAGUE.search(text):
+    if only_names_a_topic(text):
         topic = named_topics[0]
         options = _options(understood, topic)
+        if len(vocabulary().questions_about(topic)) <= 2:  # "存300送300是咋回事"
+            return Decision([Reply(options[0].response)], _faq_answer(options[0], parts[0]).context)
         return Decision(
             [
                 Reply(

@@ -13,8 +13,8 @@ import re
 
 from bot.understanding.frame import plain, read_message
 from bot.understanding.plans import answer_about_plans
-from bot.understanding.resolve import VAGUE
-from bot.understanding.words import vocabulary
+from bot.understanding.resolve import only_names_a_topic
+from bot.understanding.words import personal_requests_in, vocabulary
 
 # Intents a question may have been mistaken for; confirmations and small talk are left alone.
 ROUTABLE = frozenset(
@@ -35,6 +35,18 @@ ROUTABLE = frozenset(
 # About the customer's own line, not the catalogue: "我的58套餐还剩多少分钟".
 _PERSONAL = re.compile(r"还剩|剩余|剩多少|剩下多少|用了多少|已用|用掉|我的余额|欠多少|我欠")
 _COMPLAINT = re.compile(r"投诉|乱扣|乱收|坑人|骗|举报|差劲|垃圾|太差")
+# Asking to look at one's own line: left to the account flow.
+_FIRST_PERSON_QUERY = re.compile(
+    r"查|帮我|给我看|我的|我这个月|我现在|还有多少|剩多少|多少钱了|还剩"
+)
+# Aspects that only a general answer has (see data/understanding/words.yml).
+GENERAL_ASPECTS = frozenset(
+    {
+        "what", "docs", "where", "online", "proxy", "conditions", "after", "company",
+        "rollover", "alert", "reconnect", "recharge", "song", "song_fee", "packs",
+        "disable", "effective",
+    }
+)  # fmt: skip
 
 
 def _ignore(response: str, /, **values: object) -> str:
@@ -53,11 +65,11 @@ def _asks_the_catalogue(text: str) -> bool:
     )
 
 
-def _only_names_a_topic(text: str) -> bool:
-    parts = read_message(text)
-    topics = {topic for part in parts for topic in part.topics}
-    asked = [aspect for part in parts for aspect in part.aspects]
-    return len(topics) == 1 and not asked and bool(VAGUE.search(text))
+def _asks_general_aspect(text: str) -> bool:
+    """Asks what no account answers (材料, 结转, 在哪办, 提醒…), and not about "my" line."""
+    if _FIRST_PERSON_QUERY.search(text):
+        return False
+    return any(set(part.aspects) & GENERAL_ASPECTS for part in read_message(text))
 
 
 def routed_intent(text: str, intent: str | None) -> str | None:
@@ -67,12 +79,15 @@ def routed_intent(text: str, intent: str | None) -> str | None:
     message = plain(text)
     if vocabulary().near_domain.search(message):
         return None if intent == "complain" else "out_of_scope"
+    situation = any(situation.when.search(message) for situation in vocabulary().situations)
     if intent == "complain":
-        if _COMPLAINT.search(message) or not _only_names_a_topic(message):
+        if _COMPLAINT.search(message):
             return None
-        return "faq"
+        return "faq" if situation or only_names_a_topic(message) else None
     if intent in ("faq", "out_of_scope", "nlu_fallback"):
         return None
-    if _asks_the_catalogue(message) or _only_names_a_topic(message):
+    if situation or _asks_the_catalogue(message) or _asks_general_aspect(message):
+        return "faq"
+    if only_names_a_topic(message) and not personal_requests_in(message):
         return "faq"
     return None
