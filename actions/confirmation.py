@@ -11,6 +11,7 @@ else never applies a forgotten change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from actions.offers import PENDING_OFFER, accept, offer_awaiting_answer, user_tu
 from bot.accounts.client import AccountClient
 
 PENDING_CHANGE = "pending_change"
+_YES_OR_NO = re.compile(r"好|行|可以|嗯|对|是|要|确认|确定|没问题|ok|不|别|算了|没事|甭|谢", re.I)
 
 Change = dict[str, Any]
 ApplyChange = Callable[[AccountTurn, Change], Awaitable[None]]
@@ -106,7 +108,9 @@ async def answer_or_acknowledge(
 ) -> list[EventType]:
     """A yes or no to nothing: answered as a question when it asks one, else acknowledged."""
     decision = understand(tracker, domain)
-    if decision.understood and (decision.replies or decision.account_action):
+    text = str((tracker.latest_message or {}).get("text") or "")
+    # "啊吧啊吧" taken for a no is a miss; a plain "好的" or "不用了" is acknowledged
+    if decision.understood or not _YES_OR_NO.search(text):
         events = await carry_out(decision, dispatcher, tracker, domain)
     else:
         dispatcher.utter_message(response="utter_anything_else")

@@ -17,6 +17,7 @@ from bot.nlu.text import normalize
 from bot.understanding.plans import Needs, cost_lines, ranked, usage_text
 
 _FEE = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
+_CHEAPER = re.compile(r"便宜|降档|降级|低一点|低点|少一点|省钱|划算")
 
 
 class ActionCheckPlan(AccountAction):
@@ -57,6 +58,9 @@ class ActionChangePlan(AccountAction):
         plans = (await turn.client.catalogue())["plans"]
         target = plan_meant(turn, plans)
         current = account["plan"]
+        if target is None and _CHEAPER.search(normalize(turn.request_text("change_plan"))):
+            # "我想换个更便宜的套餐": which one is cheaper for them, from their usage
+            return await ActionRecommendPlan().answer(turn)
         if target is None:
             turn.dispatcher.utter_message(
                 response="utter_ask_which_plan",
@@ -138,6 +142,7 @@ class ActionRecommendPlan(AccountAction):
         current = cat.plan(account["plan"]["code"])
         current_cost = next(cost for cost, plan in costs if plan.code == current.code)
         described = usage_text(texts, needs)
+        contract = account.get("contract")
         if current_cost <= best_cost:
             turn.say(
                 "utter_plan_keep",
@@ -146,8 +151,9 @@ class ActionRecommendPlan(AccountAction):
                 total=yuan_said(current_cost),
                 lines=cost_lines(texts, cat, needs),
             )
+            if contract:
+                turn.say("utter_contract", kind=contract["kind"], ends=contract["ends"])
             return []
-        contract = account.get("contract")
         values = {
             "usage": described,
             "plan": best.name,

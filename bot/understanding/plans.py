@@ -30,6 +30,9 @@ EXTREMES = {
 }
 
 
+_MORE_MB = re.compile(r"\s*多\s*(\d+)\s*(?:m|mb|兆)(?![a-z])")
+
+
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
 
@@ -134,6 +137,8 @@ def _data_mb(text: str, patterns: tuple[re.Pattern[str], ...]) -> int | None:
         return None
     value, whole = found
     megabytes = Decimal(value) if re.search(r"m|兆", whole) else Decimal(value) * MB_PER_GB
+    if more := _MORE_MB.match(text, text.find(whole) + len(whole)):  # "5G多100M"
+        megabytes += Decimal(more.group(1))
     return int(megabytes)
 
 
@@ -342,6 +347,8 @@ def _extreme(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer
     )
     if "plan_scope" not in cues and not filtered:
         return None
+    if "plan_scope" in cues and not filtered and not question.attributes and "by_fee" not in cues:
+        return None  # "哪个最好" names nothing to compare
     candidates = _filtered(cat, question)
     if not candidates:
         return None
@@ -385,7 +392,7 @@ def _including(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnsw
 
 def _recommend(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
     needs = question.needs
-    if not question.cues & {"which", "least"}:
+    if not question.cues & {"which", "least", "needs"} and needs.budget_fen is None:
         return None
     if not (needs.has_usage or needs.budget_fen or needs.young):
         return None
@@ -512,6 +519,8 @@ def answer_about_plans(
     what the customer said in all of it); else one question of it (an attribute, an extreme).
     """
     question = read_plan_question(text)
+    if whole and "own_usage" in question.cues and not question.needs.has_usage:
+        return PlanAnswer([], own_usage=True)
     if "change" in question.cues:
         return None  # 换成88的: the account flow changes the plan
     if "compare" in question.cues and len(question.plans) == 1 and context_plans:
@@ -522,8 +531,6 @@ def answer_about_plans(
         question = replace(question, plans=context_plans)  # "带流量不" after 畅听卡
     cat = catalogue()
     if whole:
-        if "own_usage" in question.cues and not question.needs.has_usage:
-            return PlanAnswer([], own_usage=True)
         reasons = (_cost, _compare, _recommend)
         for reason in reasons:
             if answer := reason(texts, cat, question):

@@ -124,7 +124,8 @@ def _score(
     elliptical: bool,
 ) -> tuple[float, bool]:
     """(score, whether the message itself gave evidence for this answer)."""
-    score = selector_weight * understood.confidence(question.name)
+    selected = understood.confidence(question.name)
+    score = selector_weight * selected
     evidence = False
     if question.topic in part.topics:
         score += 1.0
@@ -138,10 +139,12 @@ def _score(
         evidence = True
     elif part.topics or known_topic is not None:
         score -= 1.0
+    about = evidence  # the topic is named, related or the conversation's
     matched = [aspect for aspect in part.aspects if aspect in question.aspects]
     if matched:
         score += 1.5 + 0.3 * (len(matched) - 1) + (0.2 if matched[0] == question.aspects[0] else 0)
-        evidence = True
+        # an aspect alone ("桌子唱歌月亮蓝") is evidence only where the NLU agrees a little
+        evidence = about or selected >= 0.2 or understood.intent == FAQ_INTENT
     elif not part.aspects and elliptical and context.aspect in question.aspects:
         score += 0.6
     if question.subject:
@@ -207,19 +210,19 @@ def answers_to_parts(
     single = len(parts) == 1
     elliptical = bool(_ELLIPTICAL.search(text))
     answers: list[Answer] = []
-    known_topic = context.topic
+    known_topic, known_plans = context.topic, context.plans
     for part in parts:
         plans = answer_about_plans(
             part.text,
             texts,
             context.attribute,
             elliptical or not single,
-            context.plans,
+            known_plans,
             whole=False,
         )
         if plans is not None and plans.replies:
             answers.append(Answer(tuple(plans.replies), _plan_context(plans)))
-            known_topic = "plan"
+            known_topic, known_plans = "plan", plans.plans or known_plans
             continue
         if part.joined_topics and part.aspects:
             for topic in part.topics:

@@ -58,7 +58,7 @@ def _asks_the_catalogue(text: str) -> bool:
         return False
     whole = answer_about_plans(text, _ignore)
     if whole is not None:
-        return not whole.own_usage
+        return True  # own usage too: action_answer verifies, then recommends
     return any(
         answer_about_plans(part.text, _ignore, whole=False) is not None
         for part in read_message(text)
@@ -78,7 +78,7 @@ def routed_intent(text: str, intent: str | None) -> str | None:
         return None
     message = plain(text)
     if vocabulary().near_domain.search(message):
-        return None if intent == "complain" else "out_of_scope"
+        return None if _COMPLAINT.search(message) else "out_of_scope"
     situation = any(situation.when.search(message) for situation in vocabulary().situations)
     if intent == "complain":
         if _COMPLAINT.search(message):
