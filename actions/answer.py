@@ -41,6 +41,7 @@ def understand(tracker: Tracker, domain: dict[str, Any]) -> Decision:
         Context.from_slot(tracker.get_slot(CONTEXT_SLOT)),
         verified=bool(tracker.get_slot(VERIFIED_NUMBER)),
         texts=domain_texts(domain),
+        in_form=bool((tracker.active_loop or {}).get("name")),
     )
 
 

@@ -9,7 +9,7 @@ from actions.account_action import AccountAction, AccountTurn, yuan
 
 class ActionCheckBalance(AccountAction):
     action_name = "action_check_balance"
-    topic = "balance"
+    topic = "my_balance"
 
     async def answer(self, turn: AccountTurn) -> list[EventType]:
         account = await turn.client.summary(turn.number)

@@ -27,7 +27,7 @@ EXPLANATIONS = {
 
 class ActionCheckBill(AccountAction):
     action_name = "action_check_bill"
-    topic = "bill"
+    topic = "my_bill"
 
     async def answer(self, turn: AccountTurn) -> list[EventType]:
         today = date.today()

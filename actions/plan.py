@@ -22,7 +22,7 @@ _CHEAPER = re.compile(r"便宜|降档|降级|低一点|低点|少一点|省钱|�
 
 class ActionCheckPlan(AccountAction):
     action_name = "action_check_plan"
-    topic = "plan"
+    topic = "my_plan"
 
     async def answer(self, turn: AccountTurn) -> list[EventType]:
         account = await turn.client.summary(turn.number)

@@ -43,7 +43,7 @@ class ActionCheckServices(AccountAction):
     """Lists the subscribed services; asked about one (我的彩铃收费吗), answers about that one."""
 
     action_name = "action_check_services"
-    topic = "services"
+    topic = "my_services"
 
     async def answer(self, turn: AccountTurn) -> list[EventType]:
         subscribed = await turn.client.services(turn.number)

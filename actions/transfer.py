@@ -17,6 +17,7 @@ FAILED_CONDITION_RESPONSES = {
 
 class ActionCheckTransfer(AccountAction):
     action_name = "action_check_transfer"
+    topic = "my_transfer"
 
     async def answer(self, turn: AccountTurn) -> list[EventType]:
         check = await turn.client.transfer_check(turn.number)

@@ -10,7 +10,7 @@ from actions.months import from_month_key, month_name
 
 class ActionCheckUsage(AccountAction):
     action_name = "action_check_usage"
-    topic = "usage"
+    topic = "my_usage"
 
     async def answer(self, turn: AccountTurn) -> list[EventType]:
         usage = await turn.client.usage(turn.number)

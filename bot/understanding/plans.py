@@ -536,7 +536,7 @@ def answer_about_plans(
             if answer := reason(texts, cat, question):
                 return answer
         return None
-    for reason in (_including, _extreme):
+    for reason in (_extreme, _including):
         if answer := reason(texts, cat, question):
             return answer
     return _attribute(texts, cat, question, context_attribute, elliptical)

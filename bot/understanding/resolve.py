@@ -17,9 +17,9 @@ from bot.catalogue import catalogue, yuan
 from bot.nlu.text import has_chinese
 from bot.understanding.context import Context
 from bot.understanding.frame import Part, plain, read_message
-from bot.understanding.plans import PlanAnswer, answer_about_plans, plan_words
+from bot.understanding.plans import PlanAnswer, answer_about_plans, plan_words, read_plan_question
 from bot.understanding.replies import Reply, Texts
-from bot.understanding.words import Question, vocabulary
+from bot.understanding.words import Question, personal_requests_in, vocabulary
 
 MAX_ANSWERS = 3
 FAQ_INTENT = "faq"
@@ -28,7 +28,7 @@ OUT_OF_SCOPE = "out_of_scope"
 _ELLIPTICAL = re.compile(r"^(那|那么|那要是|要是|如果|换成|还有|也)|呢[?？]?$|^.{1,6}$")
 # A topic named with nothing asked: "问下彩铃的事", "流量那个事", "套餐咋回事".
 VAGUE = re.compile(
-    r"的事|事情|这事|那事|事儿|那块|这块|相关|咋回事|怎么回事|问题|问下|问一下|问问|咨询|了解下|说说|讲讲"
+    r"关于|的事|事情|这事|那事|事儿|那块|这块|相关|咋回事|怎么回事|问题|问下|问一下|问问|咨询|了解下|说说|讲讲"
     r"|说不清|不懂"
 )
 _PARTICLES = re.compile(r"[\W_]|[吗呢啊呀吧的哈嘛么]")
@@ -46,12 +46,29 @@ def only_names_a_topic(text: str) -> bool:
     return not _PARTICLES.sub("", bare)
 
 
+# Aspects that only a general answer has, whatever the customer's own line.
+GENERAL_ASPECTS = frozenset(
+    {
+        "what", "docs", "where", "online", "proxy", "conditions", "after", "company",
+        "rollover", "alert", "reconnect", "recharge", "song", "song_fee", "packs",
+        "disable", "effective",
+    }
+)  # fmt: skip
 SITUATION_TOPICS = {
-    "stopped": "balance",
-    "usage_check": "usage",
-    "unwanted_service": "services",
-    "contract_end": "plan",
-    "bill_high": "bill",
+    "stopped": "my_balance",
+    "usage_check": "my_usage",
+    "unwanted_service": "my_services",
+    "contract_end": "my_plan",
+    "bill_high": "my_bill",
+}
+# After an answer from the account, the FAQ topic a follow-up is about ("那去哪办" → 过户).
+FAQ_TOPIC_OF = {
+    "my_transfer": "transfer",
+    "my_balance": "balance",
+    "my_bill": "balance",
+    "my_plan": "plan",
+    "my_usage": "data",
+    "my_services": "cailing",
 }
 # The topic a plan answer leaves the conversation in: "用超了以后呢" after 58's data is data's.
 PLAN_ATTRIBUTE_TOPICS = {"data": "data", "minutes": "voice"}
@@ -210,15 +227,21 @@ def answers_to_parts(
     single = len(parts) == 1
     elliptical = bool(_ELLIPTICAL.search(text))
     answers: list[Answer] = []
-    known_topic, known_plans = context.topic, context.plans
+    known_topic = FAQ_TOPIC_OF.get(context.topic or "", context.topic)
+    known_plans = context.plans
     for part in parts:
-        plans = answer_about_plans(
-            part.text,
-            texts,
-            context.attribute,
-            elliptical or not single,
-            known_plans,
-            whole=False,
+        general = bool(set(part.aspects) & GENERAL_ASPECTS)
+        plans = (
+            None
+            if general
+            else answer_about_plans(
+                part.text,
+                texts,
+                context.attribute,
+                elliptical or not single,
+                known_plans,
+                whole=False,
+            )
         )
         if plans is not None and plans.replies:
             answers.append(Answer(tuple(plans.replies), _plan_context(plans)))
@@ -266,17 +289,18 @@ def _buttons(questions: list[Question]) -> tuple[tuple[str, str], ...]:
 
 
 def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Decision | None:
+    if any(set(part.aspects) & GENERAL_ASPECTS for part in read_message(text)):
+        return None  # a question with a general answer: "欠费停机了交了钱多久能恢复"
     for situation in vocabulary().situations:
         if not situation.when.search(text):
             continue
         kept = replace(context, misses=0, topic=SITUATION_TOPICS.get(situation.name))
         # What else the message asks about paying and getting the line back ("在哪交钱")
-        also = [
-            reply
-            for answer in answers_to_parts(text, Understood(text, None, ()), kept, texts)
-            for reply in answer.replies
-            if answer.context.faq in ("recharge", "reconnect")
-        ]
+        rest = "，".join(
+            part.text for part in read_message(text) if not situation.when.search(part.text)
+        )
+        others = answers_to_parts(rest, Understood(rest, None, ()), kept, texts) if rest else []
+        also = [reply for answer in others for reply in answer.replies]
         if verified:
             return Decision(also, context=kept, account_action=situation.account_action)
         cat = catalogue()
@@ -305,65 +329,55 @@ def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Dec
     return None
 
 
-def decide(
-    message_text: str,
-    understood: Understood,
-    context: Context,
-    verified: bool,
-    texts: Texts,
-) -> Decision:
+# The topics the account actions leave the conversation in (AccountAction.topic).
+PERSONAL_TOPICS = frozenset(
+    {"my_balance", "my_usage", "my_bill", "my_plan", "my_services", "my_transfer"}
+)
+# Asking about one's own line: "我是啥套餐 上月花了多少".
+_FIRST_PERSON = re.compile(r"我|本机|这个号|这号")
+
+
+def _personal(text: str, context: Context) -> Decision | None:
+    """A question about the customer's own line that the NLU did not take for one."""
     words = vocabulary()
-    text = plain(message_text)
-    if words.near_domain.search(text):
-        return Decision([Reply("utter_near_domain")], replace(context, misses=0))
-    if situation := _situation(text, context, verified, texts):
-        return situation
     follow_up = words.personal_follow_ups.get(context.topic or "")
     if follow_up is not None and follow_up.when.search(text) and len(text) <= 20:
         return Decision(context=replace(context, misses=0), account_action=follow_up.account_action)
-    plans = answer_about_plans(text, texts, context.attribute, False, context.plans)
-    if plans is not None:
-        if plans.own_usage:
-            return Decision(
-                context=replace(context, topic="plan", misses=0),
-                account_action="action_recommend_plan",
-            )
-        return Decision(plans.replies, _plan_context(plans))
-    parts = read_message(text)
-    named_topics = [topic for part in parts for topic in part.topics]
-    asked = [aspect for part in parts for aspect in part.aspects]
-    if only_names_a_topic(text):
-        topic = named_topics[0]
-        options = _options(understood, topic)
-        if len(vocabulary().questions_about(topic)) <= 2:  # "存300送300是咋回事"
-            return Decision([Reply(options[0].response)], _faq_answer(options[0], parts[0]).context)
-        return Decision(
-            [
-                Reply(
-                    "utter_clarify_topic",
-                    {"topic": TOPIC_NAMES.get(topic, topic)},
-                    _buttons(options),
-                )
-            ],
-            Context(topic=topic),
-        )
-    answers = answers_to_parts(text, understood, context, texts)
-    if answers:
-        return Decision(
-            [reply for answer in answers for reply in answer.replies], answers[-1].context
-        )
-    if understood.intent == OUT_OF_SCOPE and not named_topics and not asked:
-        return Decision([Reply("utter_out_of_scope")], replace(context, misses=0))
-    misses = context.misses + 1
-    missed = replace(context, misses=misses)
-    if misses >= 2:
+    short_follow_up = context.topic in PERSONAL_TOPICS and len(text) <= 8
+    named = personal_requests_in(text, follow_up=True) if short_follow_up else []
+    if named and _ELLIPTICAL.search(text):  # "流量呢" after the balance
+        return Decision(context=replace(context, misses=0), account_action=named[0])
+    asked = {aspect for part in read_message(text) for aspect in part.aspects}
+    if asked & (GENERAL_ASPECTS | {"change", "contract", "downgrade"}):
+        return None  # "我参加了合约还能换套餐吗" has a general answer
+    if _FIRST_PERSON.search(text) and (named := personal_requests_in(text)):
+        return Decision(context=replace(context, misses=0), account_action=named[0])
+    return None
+
+
+def _clarify_topic(understood: Understood, topic: str, part: Part) -> Decision:
+    options = _options(understood, topic)
+    if len(vocabulary().questions_about(topic)) <= 2:  # "存300送300是咋回事"
+        return Decision([Reply(options[0].response)], _faq_answer(options[0], part).context)
+    reply = Reply(
+        "utter_clarify_topic", {"topic": TOPIC_NAMES.get(topic, topic)}, _buttons(options)
+    )
+    return Decision([reply], Context(topic=topic))
+
+
+def _miss(text: str, understood: Understood, context: Context, topic: str | None) -> Decision:
+    """Not understood: the likeliest questions, or what we can do; the second in a row
+    offers a human (a yes hands over, actions/offers.py)."""
+    missed = replace(context, misses=context.misses + 1)
+    if missed.misses >= 2:
         return Decision(
             [Reply("utter_offer_human_after_misses")],
             missed,
             offer={"kind": "handoff"},
             understood=False,
         )
-    topic = named_topics[0] if named_topics else None
+    if understood.intent == OUT_OF_SCOPE and topic is None:
+        return Decision([Reply("utter_out_of_scope")], missed, understood=False)
     options = _options(understood, topic)
     likely = bool(understood.ranking) and understood.ranking[0][1] >= 0.2 and has_chinese(text)
     if options and (topic or likely):
@@ -371,3 +385,45 @@ def decide(
             [Reply("utter_clarify", buttons=_buttons(options))], missed, understood=False
         )
     return Decision([Reply("utter_clarify_none")], missed, understood=False)
+
+
+def decide(
+    message_text: str,
+    understood: Understood,
+    context: Context,
+    verified: bool,
+    texts: Texts,
+    in_form: bool = False,
+) -> Decision:
+    """`in_form`: the customer is in the middle of verifying; answers only, no account
+    request and no offer (the form goes on afterwards)."""
+    words = vocabulary()
+    text = plain(message_text)
+    if words.near_domain.search(text):
+        return Decision([Reply("utter_near_domain")], replace(context, misses=0))
+    plans = answer_about_plans(text, texts, context.attribute, False, context.plans)
+    if plans is not None and not (plans.own_usage and in_form):
+        if plans.own_usage:
+            return Decision(
+                context=replace(context, topic="plan", misses=0),
+                account_action="action_recommend_plan",
+            )
+        return Decision(plans.replies, _plan_context(plans))
+    if not in_form:
+        if situation := _situation(text, context, verified, texts):
+            return situation
+        if personal := _personal(text, context):
+            return personal
+    parts = read_message(text)
+    named_topics = [topic for part in parts for topic in part.topics]
+    follows_a_plan = context.attribute is not None and bool(read_plan_question(text).plans)
+    if only_names_a_topic(text) and not follows_a_plan:
+        return _clarify_topic(understood, named_topics[0], parts[0])
+    answers = answers_to_parts(text, understood, context, texts)
+    if answers:
+        return Decision(
+            [reply for answer in answers for reply in answer.replies], answers[-1].context
+        )
+    if in_form:
+        return Decision([Reply("utter_clarify_none")], context, understood=False)
+    return _miss(text, understood, context, named_topics[0] if named_topics else None)

@@ -13,7 +13,7 @@ import re
 
 from bot.understanding.frame import plain, read_message
 from bot.understanding.plans import answer_about_plans
-from bot.understanding.resolve import only_names_a_topic
+from bot.understanding.resolve import GENERAL_ASPECTS, only_names_a_topic
 from bot.understanding.words import personal_requests_in, vocabulary
 
 # Intents a question may have been mistaken for; confirmations and small talk are left alone.
@@ -39,14 +39,6 @@ _COMPLAINT = re.compile(r"投诉|乱扣|乱收|坑人|骗|举报|差劲|垃圾|�
 _FIRST_PERSON_QUERY = re.compile(
     r"查|帮我|给我看|我的|我这个月|我现在|还有多少|剩多少|多少钱了|还剩"
 )
-# Aspects that only a general answer has (see data/understanding/words.yml).
-GENERAL_ASPECTS = frozenset(
-    {
-        "what", "docs", "where", "online", "proxy", "conditions", "after", "company",
-        "rollover", "alert", "reconnect", "recharge", "song", "song_fee", "packs",
-        "disable", "effective",
-    }
-)  # fmt: skip
 
 
 def _ignore(response: str, /, **values: object) -> str:

@@ -52,6 +52,7 @@ class Vocabulary:
     situations: tuple[Situation, ...]
     personal_follow_ups: dict[str, Situation]  # by the topic of the last account answer
     personal_requests: dict[str, re.Pattern[str]]  # account action → what names it
+    personal_follow_up_words: dict[str, re.Pattern[str]]
     plans: dict[str, Any]  # the `plans:` section, compiled by bot.understanding.plans
 
     def questions_about(self, topic: str) -> list[Question]:
@@ -94,15 +95,22 @@ def vocabulary() -> Vocabulary:
             action: _alternation(patterns)
             for action, patterns in words["personal_requests"].items()
         },
+        personal_follow_up_words={
+            action: _alternation(patterns)
+            for action, patterns in words["personal_follow_up_words"].items()
+        },
         plans=words["plans"],
     )
 
 
-def personal_requests_in(text: str) -> list[str]:
-    """The account actions a (plain) message asks for by name, in the order named."""
+def personal_requests_in(text: str, follow_up: bool = False) -> list[str]:
+    """The account actions a (plain) message asks for by name, in the order named; with
+    `follow_up`, also by the short words of a follow-up ("流量呢")."""
+    words = vocabulary()
+    patterns = words.personal_follow_up_words if follow_up else words.personal_requests
     found = sorted(
         (match.start(), action)
-        for action, pattern in vocabulary().personal_requests.items()
+        for action, pattern in patterns.items()
         if (match := pattern.search(text))
     )
-    return [action for _, action in found]
+    return list(dict.fromkeys(action for _, action in found))

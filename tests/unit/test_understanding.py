@@ -163,5 +163,5 @@ def test_a_recommendation_from_own_usage_needs_the_account() -> None:
 
 def test_a_personal_follow_up_repeats_the_account_request() -> None:
     chat = Conversation(verified=True)
-    chat.context = Context(topic="bill", month="2026-11")
+    chat.context = Context(topic="my_bill", month="2026-11")
     assert chat.say("前一个月的呢", intent="nlu_fallback").account_action == "action_check_bill"
