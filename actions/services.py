@@ -66,8 +66,10 @@ class ActionCheckServices(AccountAction):
         if not subscribed["services"]:
             turn.say("utter_no_services")
             return []
+        # with when and how each was subscribed: the first question when a fee is a surprise
         lines = [
             turn.text("utter_service_line", service=service["name"], fee=fee_text(turn, service))
+            + since_text(turn, service)
             for service in subscribed["services"]
         ]
         turn.say("utter_services", services="\n".join(lines))

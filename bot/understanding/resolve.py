@@ -55,6 +55,7 @@ GENERAL_ASPECTS = frozenset(
     }
 )  # fmt: skip
 SITUATION_TOPICS = {
+    "arrears": "my_balance",
     "stopped": "my_balance",
     "usage_check": "my_usage",
     "unwanted_service": "my_services",
@@ -159,7 +160,8 @@ def _score(
     about = evidence  # the topic is named, related or the conversation's
     matched = [aspect for aspect in part.aspects if aspect in question.aspects]
     if matched:
-        score += 1.5 + 0.3 * (len(matched) - 1) + (0.2 if matched[0] == question.aspects[0] else 0)
+        primary = 0.2 if question.aspects[0] in matched else 0
+        score += 1.5 + 0.3 * (len(matched) - 1) + primary
         # an aspect alone ("桌子唱歌月亮蓝") is evidence only where the NLU agrees a little
         evidence = about or selected >= 0.2 or understood.intent == FAQ_INTENT
     elif not part.aspects and elliptical and context.aspect in question.aspects:
@@ -289,10 +291,9 @@ def _buttons(questions: list[Question]) -> tuple[tuple[str, str], ...]:
 
 
 def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Decision | None:
-    if any(set(part.aspects) & GENERAL_ASPECTS for part in read_message(text)):
-        return None  # a question with a general answer: "欠费停机了交了钱多久能恢复"
+    asked = {aspect for part in read_message(text) for aspect in part.aspects}
     for situation in vocabulary().situations:
-        if not situation.when.search(text):
+        if not situation.when.search(text) or asked & situation.unless:
             continue
         kept = replace(context, misses=0, topic=SITUATION_TOPICS.get(situation.name))
         # What else the message asks about paying and getting the line back ("在哪交钱")
@@ -306,6 +307,7 @@ def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Dec
         cat = catalogue()
         general = {
             "stopped": [Reply("utter_faq/low_balance"), Reply("utter_faq/reconnect")],
+            "arrears": [Reply("utter_faq/reconnect")],
             "usage_check": [Reply("utter_faq/data_alert")],
             "unwanted_service": [Reply("utter_faq/cailing_unwanted_charge")],
             "contract_end": [Reply("utter_faq/plan_change_contract")],
@@ -348,7 +350,7 @@ def _personal(text: str, context: Context) -> Decision | None:
     if named and _ELLIPTICAL.search(text):  # "流量呢" after the balance
         return Decision(context=replace(context, misses=0), account_action=named[0])
     asked = {aspect for part in read_message(text) for aspect in part.aspects}
-    if asked & (GENERAL_ASPECTS | {"change", "contract", "downgrade"}):
+    if asked & (GENERAL_ASPECTS - {"what"} | {"change", "contract", "downgrade"}):
         return None  # "我参加了合约还能换套餐吗" has a general answer
     if _FIRST_PERSON.search(text) and (named := personal_requests_in(text)):
         return Decision(context=replace(context, misses=0), account_action=named[0])
@@ -401,6 +403,8 @@ def decide(
     text = plain(message_text)
     if words.near_domain.search(text):
         return Decision([Reply("utter_near_domain")], replace(context, misses=0))
+    if not in_form and (situation := _situation(text, context, verified, texts)):
+        return situation
     plans = answer_about_plans(text, texts, context.attribute, False, context.plans)
     if plans is not None and not (plans.own_usage and in_form):
         if plans.own_usage:
@@ -409,11 +413,8 @@ def decide(
                 account_action="action_recommend_plan",
             )
         return Decision(plans.replies, _plan_context(plans))
-    if not in_form:
-        if situation := _situation(text, context, verified, texts):
-            return situation
-        if personal := _personal(text, context):
-            return personal
+    if not in_form and (personal := _personal(text, context)):
+        return personal
     parts = read_message(text)
     named_topics = [topic for part in parts for topic in part.topics]
     follows_a_plan = context.attribute is not None and bool(read_plan_question(text).plans)

@@ -71,7 +71,11 @@ def routed_intent(text: str, intent: str | None) -> str | None:
     message = plain(text)
     if vocabulary().near_domain.search(message):
         return None if _COMPLAINT.search(message) else "out_of_scope"
-    situation = any(situation.when.search(message) for situation in vocabulary().situations)
+    asked = {aspect for part in read_message(message) for aspect in part.aspects}
+    situation = any(
+        situation.when.search(message) and not asked & situation.unless
+        for situation in vocabulary().situations
+    )
     if intent == "complain":
         if _COMPLAINT.search(message):
             return None

@@ -40,6 +40,7 @@ class Situation:
     name: str
     when: re.Pattern[str]
     account_action: str
+    unless: frozenset[str] = frozenset()  # aspects that make it a general question
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,12 @@ def vocabulary() -> Vocabulary:
         answer_threshold=float(words["answer_threshold"]),
         near_domain=_alternation(words["near_domain"]),
         situations=tuple(
-            Situation(name, _alternation(entry["when"]), entry["account_action"])
+            Situation(
+                name,
+                _alternation(entry["when"]),
+                entry["account_action"],
+                frozenset(entry.get("unless") or ()),
+            )
             for name, entry in words["situations"].items()
         ),
         personal_follow_ups={
