@@ -17,7 +17,7 @@ from bot.nlu.text import normalize
 from bot.understanding.plans import Needs, cost_lines, ranked, usage_text
 
 _FEE = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
-_CHEAPER = re.compile(r"便宜|降档|降级|低一点|低点|少一点|省钱|划算")
+_CHEAPER = re.compile(r"便宜|降档|降级|低一点|低点|少一点|省钱|划算|要不要换|该不该换|用法|合适")
 
 
 class ActionCheckPlan(AccountAction):

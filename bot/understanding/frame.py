@@ -23,8 +23,9 @@ CORRECTIONS_FILE = ROOT / "data" / "lexicon" / "corrections.yml"
 # interrogative ending followed by more words (多少钱|能结转吗 → two questions).
 _BREAKS = re.compile(r"[，,。.？?！!；;、~…\s]+|另外|还有就是|顺便问下?|再问下?|以及|然后")
 _QUESTION_END = re.compile(r"(多少钱|几块钱|吗|呢)(?=[\u4e00-\u9fff]{2,})")
-# Words of a question about the plans that name no topic: "最多", "哪个", "便宜".
-_CUE = re.compile(r"最|哪|便宜|贵|多少|几|推荐|划算|省|呢|吗")
+# Words of a question of its own that name no topic: "哪个", "便宜", "吗" ("要最多的那种"
+# is not one: it completes the question before it).
+_CUE = re.compile(r"哪|便宜|贵|多少|几|推荐|划算|省|呢|吗")
 # Two topics joined like this share the aspect asked: "彩铃和来电显示各收多少钱".
 _JOINED = re.compile(r"^\s*(和|跟|与|及|、|以及|还有|或者|或|,|，)?\s*$")
 
