@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_action import VERIFIED_NUMBER, start_account_request
+from actions.account_action import VERIFIED_NUMBER, response_text, start_account_request
 from actions.offers import make_offer
 from bot.understanding.context import SLOT as CONTEXT_SLOT
 from bot.understanding.context import Context
@@ -24,10 +24,9 @@ from bot.understanding.resolve import Decision, Understood, decide
 
 def domain_texts(domain: dict[str, Any]) -> Texts:
     """Fills a response of the domain (its first text), for answers built from parts."""
-    responses = domain.get("responses") or {}
 
     def texts(response: str, /, **values: Any) -> str:
-        return str(responses[response][0]["text"]).format(**values)
+        return response_text(domain, response, **values)
 
     return texts
 

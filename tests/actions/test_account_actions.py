@@ -61,9 +61,18 @@ def verified(number: str, **slots: Any) -> dict[str, Any]:
 
 
 async def run(action: Action, state: Tracker) -> tuple[list[dict[str, Any]], list[dict]]:
+    """What the action said, and its events other than the conversation's topic (which
+    test_an_answer_leaves_the_conversation_on_its_topic checks)."""
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, state, DOMAIN)
-    return dispatcher.messages, events
+    return dispatcher.messages, [e for e in events if e.get("name") != "dialogue_context"]
+
+
+async def test_an_answer_leaves_the_conversation_on_its_topic(service: RunningService) -> None:
+    state = tracker([user("上个月账单", "check_bill")], verified(LI_NA))
+    events = await ActionCheckBill().run(CollectingDispatcher(), state, DOMAIN)
+    context = [e["value"] for e in events if e.get("name") == "dialogue_context"][-1]
+    assert context["topic"] == "my_bill" and context["month"]
 
 
 def said(messages: list[dict[str, Any]]) -> list[str]:
