@@ -372,22 +372,12 @@ def _extreme(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer
 
 
 def _including(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
+    """Which plans include 彩铃: the KB's own answer lists them all."""
     if "cailing" not in question.attributes or "includes" not in question.cues:
         return None
-    if "which" not in question.cues or "plan_scope" not in question.cues or question.plans:
+    if "which" not in question.cues and len(question.plans) < 2:
         return None
-    plans = _scope(cat, question)
-    with_it = [plan.name for plan in plans if plan.includes_cailing]
-    without = [plan.name for plan in plans if not plan.includes_cailing]
-    reply = Reply(
-        "utter_plans_with_cailing",
-        {
-            "plans": "、".join(with_it),
-            "others": "、".join(without),
-            "fee": yuan(cat.cailing_fee_fen),
-        },
-    )
-    return PlanAnswer([reply], attribute="cailing")
+    return PlanAnswer([Reply("utter_faq/cailing_included")], attribute="cailing")
 
 
 def _recommend(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
@@ -456,8 +446,8 @@ def _cost(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | 
 
 
 def _compare(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
-    if len(question.plans) < 2:
-        return None
+    if len(question.plans) < 2 or ("compare" not in question.cues and question.attributes):
+        return None  # "128和青春卡是不是都包彩铃" asks about 彩铃
     plans = [cat.plan(code) for code in question.plans]
     lines = "\n".join(plan_line(texts, cat, plan) for plan in plans)
     cheaper, dearer = sorted(plans[:2], key=lambda plan: plan.fee_fen)
@@ -471,6 +461,12 @@ def _compare(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer
     )
     reply = Reply("utter_plan_compare", {"lines": lines, "difference": difference})
     return PlanAnswer([reply], plans=tuple(question.plans))
+
+
+def _plan_description(code: str) -> Reply | None:
+    """The FAQ answer that describes this plan (questions.yml: `subject`)."""
+    described = [q for q in vocabulary().questions.values() if q.subject == code]
+    return Reply(described[0].response) if described else None
 
 
 def _attribute(
@@ -487,6 +483,11 @@ def _attribute(
         asked = [context_attribute]
     if not asked:
         return None
+    if asked == ["caller_id"]:
+        return PlanAnswer([Reply("utter_faq/caller_id")], plans=question.plans, attribute=asked[0])
+    if len(question.plans) == 1 and (described := _plan_description(question.plans[0])):
+        # one plan: its own answer says every figure of it ("88块的套餐有没有包含彩铃功能")
+        return PlanAnswer([described], plans=question.plans, attribute=asked[0])
     if question.plans:
         plans = [cat.plan(code) for code in question.plans]
     elif "each" in question.cues and "plan_scope" in question.cues:

@@ -216,6 +216,25 @@ def _plan_context(plans: PlanAnswer) -> Context:
     return Context(topic=topic, plans=plans.plans, attribute=plans.attribute)
 
 
+# How sure the NLU must be for its answer to a whole, self-contained question to stand
+# against the vocabulary ("编辑啥短信能看这个月流量用了多少" names 流量 but asks the SMS code).
+SURE = 0.9
+
+
+def _sure_answer(understood: Understood, part: Part) -> Question | None:
+    """The NLU's answer when it is sure of it and the message does not contradict it: it
+    names the answer's topic or asks one of its aspects, or asks nothing that we read."""
+    if understood.intent != FAQ_INTENT or not understood.ranking:
+        return None
+    name, confidence = understood.ranking[0]
+    question = vocabulary().questions.get(name)
+    if question is None or confidence < SURE:
+        return None
+    about = question.topic in part.topics or bool(set(question.related) & set(part.topics))
+    asks = bool(set(question.aspects) & set(part.aspects))
+    return question if about or asks or not part.aspects else None
+
+
 def _said(answer: Answer) -> tuple[str, ...]:
     return tuple(f"{reply.response}{sorted(reply.values.items())}" for reply in answer.replies)
 
@@ -261,6 +280,8 @@ def answers_to_parts(
         question, score, evidence = _best(
             part, understood, known_topic, context, weight, elliptical
         )
+        if single and not elliptical and (sure := _sure_answer(understood, part)):
+            question, score, evidence = sure, words.answer_threshold, True
         if evidence and score >= words.answer_threshold:
             answers.append(_faq_answer(question, part))
         if part.topics:
@@ -291,6 +312,8 @@ def _buttons(questions: list[Question]) -> tuple[tuple[str, str], ...]:
 
 
 def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Decision | None:
+    if _HYPOTHETICAL.search(text):
+        return None  # "手机要是欠费了，是打不出去还是…" asks the rule
     asked = {aspect for part in read_message(text) for aspect in part.aspects}
     for situation in vocabulary().situations:
         if not situation.when.search(text) or asked & situation.unless:
@@ -336,7 +359,8 @@ PERSONAL_TOPICS = frozenset(
     {"my_balance", "my_usage", "my_bill", "my_plan", "my_services", "my_transfer"}
 )
 # Asking about one's own line: "我是啥套餐 上月花了多少".
-_FIRST_PERSON = re.compile(r"我|本机|这个号|这号")
+_FIRST_PERSON = re.compile(r"我|自己|本机|这个号|这号")
+_HYPOTHETICAL = re.compile(r"要是|如果|万一|假如|会不会")
 
 
 def _personal(text: str, context: Context) -> Decision | None:
