@@ -12,6 +12,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data" / "understanding"
+# The retrieval response of the FAQ answers (utter_faq/<name>), sent by action_answer.
+FAQ_RESPONSE = "utter_faq"
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
@@ -32,7 +34,7 @@ class Question:
 
     @property
     def response(self) -> str:
-        return f"utter_faq/{self.name}"
+        return f"{FAQ_RESPONSE}/{self.name}"
 
 
 @dataclass(frozen=True)
