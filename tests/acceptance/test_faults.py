@@ -24,13 +24,16 @@ def test_the_action_server_down_and_back(tmp_path: Path, sender: str) -> None:
         },
     )
     try:
-        assert "6元/月" in texts(assistant.say(sender, "彩铃怎么收费"))  # no action needed
+        # Every answer now comes from action_answer (the understanding): without the action
+        # server a question gets the polite apology too, never silence or a trace.
+        assert TROUBLE in texts(assistant.say(sender, "彩铃怎么收费"))
         assert TROUBLE in texts(assistant.say(sender, "查余额"))
         env = {**os.environ, "ACTION_PORT": str(port), "ACTION_TOKEN": token}
         with service_process(
             "bot.actionserver", env, tmp_path / "actions.log", f"http://127.0.0.1:{port}/health"
         ):
             assert "手机号码" in texts(assistant.say(sender, "查余额"))
+            assert "6元/月" in texts(assistant.say(f"{sender}-faq", "彩铃怎么收费"))
         assert TROUBLE in texts(assistant.say(sender, "13800138000"))
     finally:
         assistant.stop()

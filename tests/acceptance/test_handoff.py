@@ -81,11 +81,14 @@ def test_asking_for_a_human_at_any_time(assistant: RunningAssistant, sender: str
     assert "6元" in after
 
 
-def test_two_misunderstandings_in_a_row_go_to_a_human(
+def test_two_misunderstandings_in_a_row_offer_a_human_and_a_yes_hands_over(
     assistant: RunningAssistant, sender: str
 ) -> None:
     assistant.say(sender, "asdfgh")
-    assert "转接人工" in texts(assistant.say(sender, "🙃🙃"))
+    assert "转接人工客服吗" in texts(assistant.say(sender, "🙃🙃"))
+    with pytest.raises(StopIteration):  # offered, not queued without asking
+        waiting(assistant, sender)
+    assert "排在第" in texts(assistant.say(sender, "好的"))
     assert waiting(assistant, sender)["status"] == "queued"
 
 
