@@ -185,20 +185,23 @@ def read_plan_question(text: str) -> PlanQuestion:
 # -- how a plan's figures are said ---------------------------------------------------------
 
 
-def _rate(fen: int) -> str:
+def rate_text(fen: int) -> str:
+    """A rate said to customers, always with two decimals: 19 → "0.19"."""
     return f"{Decimal(fen) / 100:.2f}"
 
 
 def attribute_text(texts: Texts, cat: Catalogue, plan: Plan, attribute: str) -> str:
     if attribute == "minutes":
         if plan.voice_minutes is None:
-            return texts("utter_plan_no_minutes", rate=_rate(cat.voice_fen_per_minute))
+            return texts("utter_plan_no_minutes", rate=rate_text(cat.voice_fen_per_minute))
         return texts(
-            "utter_plan_minutes", minutes=plan.voice_minutes, rate=_rate(cat.voice_fen_per_minute)
+            "utter_plan_minutes",
+            minutes=plan.voice_minutes,
+            rate=rate_text(cat.voice_fen_per_minute),
         )
     if attribute == "data":
         if plan.data_mb is None:
-            return texts("utter_plan_no_data", rate=_rate(cat.data_fen_per_mb))
+            return texts("utter_plan_no_data", rate=rate_text(cat.data_fen_per_mb))
         return texts("utter_plan_data", gb=plan.data_gb)
     if attribute == "cailing":
         if plan.includes_cailing:
@@ -245,7 +248,7 @@ def cost_breakdown(texts: Texts, cat: Catalogue, plan: Plan, needs: Needs) -> st
             texts(
                 "utter_cost_minutes",
                 minutes=extra_minutes,
-                rate=_rate(cat.voice_fen_per_minute),
+                rate=rate_text(cat.voice_fen_per_minute),
                 amount=yuan(extra_minutes * cat.voice_fen_per_minute),
             )
         )
@@ -255,7 +258,7 @@ def cost_breakdown(texts: Texts, cat: Catalogue, plan: Plan, needs: Needs) -> st
             texts(
                 "utter_cost_data",
                 mb=extra_mb,
-                rate=_rate(cat.data_fen_per_mb),
+                rate=rate_text(cat.data_fen_per_mb),
                 amount=yuan(extra_mb * cat.data_fen_per_mb),
             )
         )

@@ -17,7 +17,13 @@ from bot.catalogue import catalogue, yuan
 from bot.nlu.text import has_chinese
 from bot.understanding.context import Context
 from bot.understanding.frame import Part, plain, read_message
-from bot.understanding.plans import PlanAnswer, answer_about_plans, plan_words, read_plan_question
+from bot.understanding.plans import (
+    PlanAnswer,
+    answer_about_plans,
+    plan_words,
+    rate_text,
+    read_plan_question,
+)
 from bot.understanding.replies import Reply, Texts
 from bot.understanding.words import Question, personal_requests_in, vocabulary
 
@@ -338,8 +344,8 @@ def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Dec
                 Reply(
                     "utter_situation_bill",
                     {
-                        "voice_rate": f"{cat.voice_fen_per_minute / 100:.2f}",
-                        "data_rate": f"{cat.data_fen_per_mb / 100:.2f}",
+                        "voice_rate": rate_text(cat.voice_fen_per_minute),
+                        "data_rate": rate_text(cat.data_fen_per_mb),
                         "cailing_fee": yuan(cat.cailing_fee_fen),
                     },
                 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from bot.understanding.frame import plain, read_message
-from bot.understanding.plans import answer_about_plans, read_plan_question
+from bot.understanding.plans import PlanAnswer, answer_about_plans, read_plan_question
 from bot.understanding.resolve import GENERAL_ASPECTS, only_names_a_topic
 from bot.understanding.words import personal_requests_in, vocabulary
 
@@ -44,17 +44,10 @@ def _ignore(response: str, /, **values: object) -> str:
     return ""
 
 
-def _computes_with_figures(text: str) -> bool:
-    """A cost or a recommendation from figures the customer gives ("我58的套餐这个月打了350
-    分钟 要交多少"): computed, whoever's line it is."""
-    answer = answer_about_plans(text, _ignore)
-    return answer is not None and not answer.own_usage and read_plan_question(text).needs.has_usage
-
-
-def _asks_the_catalogue(text: str) -> bool:
-    answer = answer_about_plans(text, _ignore)
-    if answer is not None:
-        return not answer.own_usage
+def _asks_the_catalogue(text: str, whole: PlanAnswer | None) -> bool:
+    """`whole`: the plan answer to the whole message, computed once by the caller."""
+    if whole is not None:
+        return not whole.own_usage
     return any(
         answer_about_plans(part.text, _ignore, whole=False) is not None
         for part in read_message(text)
@@ -77,12 +70,13 @@ def routed_intent(text: str, intent: str | None) -> str | None:
         return "faq" if only_names_a_topic(message) else None
     if intent not in ROUTABLE:
         return None
-    if _computes_with_figures(message):
-        return "faq"
+    whole = answer_about_plans(message, _ignore)
+    if whole is not None and not whole.own_usage and read_plan_question(message).needs.has_usage:
+        return "faq"  # figures to compute with ("我58的套餐这个月打了350分钟 要交多少")
     if _FIRST_PERSON.search(_ASKING.sub("", message)) or personal_requests_in(message):
         return None
     if vocabulary().near_domain.search(message):
         return "out_of_scope"
-    if _asks_the_catalogue(message) or _asks_general_aspect(message):
+    if _asks_the_catalogue(message, whole) or _asks_general_aspect(message):
         return "faq"
     return "faq" if only_names_a_topic(message) else None
