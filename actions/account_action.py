@@ -2,15 +2,14 @@
 
 An account action runs only for a verified number (the rules send unverified customers
 through `verify_form` first, and `action_resume_account_request` brings them back here), and
-a failing account service ends in an apology with the SMS self-service codes instead of an
-error: the conversation goes on.
+a failing account service ends in an answer that says what it means for the customer
+(actions/account_trouble.py) instead of an error: the conversation goes on.
 """
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -19,6 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.account_trouble import tell_trouble
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
 from bot.nlu.text import has_chinese
 from bot.phone import mask_number
@@ -124,7 +124,11 @@ class AccountAction(Action, ABC):
         turn = AccountTurn(number, AccountClient.shared(), dispatcher, tracker, domain)
         events: list[EventType] = [SlotSet(CONTEXT_SLOT, Context(topic=self.topic).as_slot())]
         for action in [self, *also_asked(tracker, self.name())]:
-            events += await apologise_on_failure(turn, action.name(), action.answer(turn))
+            try:
+                events += await action.answer(turn)
+            except (AccountServiceUnavailable, AccountRequestError) as error:
+                # The rest of the questions would meet the same failure: told once.
+                return events + tell_trouble(dispatcher, tracker, error, action.name(), number)
         return events
 
 
@@ -142,21 +146,6 @@ def also_asked(tracker: Tracker, answered: str) -> list[AccountAction]:
     )
     named = personal_requests_in(plain(text))
     return [AccountAction.registry[name]() for name in named if name != answered]
-
-
-async def apologise_on_failure(
-    turn: AccountTurn, label: str, work: Awaitable[list[EventType]]
-) -> list[EventType]:
-    """Runs work against the account service; when that fails, apologises and offers the SMS
-    self-service codes. The log names what failed, never the customer."""
-    try:
-        return await work
-    except AccountServiceUnavailable as error:
-        logger.warning("%s: account service unavailable (%s)", label, error)
-    except AccountRequestError as error:
-        logger.warning("%s: account service refused (%s %s)", label, error.status, error.code)
-    turn.dispatcher.utter_message(response="utter_account_service_down")
-    return []
 
 
 async def start_account_request(

@@ -20,6 +20,7 @@ from bot.understanding.context import SLOT as CONTEXT_SLOT
 from bot.understanding.context import Context
 from bot.understanding.replies import Texts
 from bot.understanding.resolve import Decision, Understood, decide
+from bot.understanding.words import ANSWER_ACTION
 
 
 def domain_texts(domain: dict[str, Any]) -> Texts:
@@ -63,7 +64,7 @@ async def carry_out(
 
 class ActionAnswer(Action):
     def name(self) -> str:
-        return "action_answer"
+        return ANSWER_ACTION
 
     async def run(
         self,

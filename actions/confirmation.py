@@ -19,10 +19,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_action import VERIFIED_NUMBER, AccountTurn, apologise_on_failure
+from actions.account_action import VERIFIED_NUMBER, AccountTurn
+from actions.account_trouble import tell_trouble
 from actions.answer import carry_out, understand
 from actions.offers import PENDING_OFFER, accept, offer_awaiting_answer, user_turns
-from bot.accounts.client import AccountClient
+from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
 
 PENDING_CHANGE = "pending_change"
 _YES_OR_NO = re.compile(r"好|行|可以|嗯|对|是|要|确认|确定|没问题|ok|不|别|算了|没事|甭|谢", re.I)
@@ -76,12 +77,13 @@ class ActionHandleAffirm(Action):
             return await answer_or_acknowledge(dispatcher, tracker, domain)
         turn = AccountTurn(number, AccountClient.shared(), dispatcher, tracker, domain)
 
-        async def apply() -> list[EventType]:
+        events: list[EventType] = [SlotSet(PENDING_CHANGE, None)]
+        try:
             await _APPLY[change["kind"]](turn, change)
-            return []
-
-        await apologise_on_failure(turn, f"confirmed {change['kind']}", apply())
-        return [SlotSet(PENDING_CHANGE, None)]
+        except (AccountServiceUnavailable, AccountRequestError) as error:
+            label = f"confirmed {change['kind']}"
+            events += tell_trouble(dispatcher, tracker, error, label, number)
+        return events
 
 
 class ActionHandleDeny(Action):

@@ -13,7 +13,6 @@ import logging
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -23,6 +22,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.account_action import ACCOUNT_REQUEST, VERIFIED_NUMBER, VERIFY_FORM, AccountAction
+from actions.account_trouble import AccountFailure, Trouble, tell_trouble, trouble_of
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
 from bot.channels.sms.identity import number_of
 from bot.phone import digit_runs, mask_number, parse_mobile_number
@@ -43,14 +43,6 @@ def typed_password(text: str) -> str | None:
     return plain if _PASSWORD.fullmatch(plain) else None
 
 
-def clock_time(iso_time: str) -> str:
-    """When a lock ends, as the customer reads a clock: 19:45."""
-    try:
-        return datetime.fromisoformat(iso_time).strftime("%H:%M")
-    except ValueError:
-        return iso_time
-
-
 def account_requests(domain: DomainDict) -> dict[str, str]:
     """Intent → account action, from the `account_request` slot's mappings in domain.yml."""
     mappings = domain.get("slots", {}).get(ACCOUNT_REQUEST, {}).get("mappings", [])
@@ -65,8 +57,15 @@ def new_request(text: str, tracker: Tracker, domain: DomainDict) -> str | None:
     return account_requests(domain).get(tracker.get_intent_of_latest_message() or "")
 
 
-def _stop(dispatcher: CollectingDispatcher, response: str, **values: Any) -> dict[str, Any]:
-    dispatcher.utter_message(response=response, **values)
+def _stop(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    error: AccountFailure,
+    label: str,
+    number: str,
+) -> dict[str, Any]:
+    """Ends the verification with what the failure means (actions/account_trouble.py)."""
+    tell_trouble(dispatcher, tracker, error, label, number)
     return {PHONE_NUMBER: None, SERVICE_PASSWORD: None, VERIFICATION_STOPPED: True}
 
 
@@ -130,15 +129,11 @@ class ValidateVerifyForm(FormValidationAction):
             return {PHONE_NUMBER: None}
         try:
             await AccountClient.shared().summary(number)
-        except AccountServiceUnavailable as error:
-            logger.warning("verification: account service unavailable (%s)", error)
-            return _stop(dispatcher, "utter_account_service_down")
-        except AccountRequestError as error:
-            if error.code == "not_found":
+        except (AccountServiceUnavailable, AccountRequestError) as error:
+            if trouble_of(error) is Trouble.NOT_OURS:
                 dispatcher.utter_message(response="utter_not_our_number", number=number)
                 return {PHONE_NUMBER: None}
-            logger.warning("verification: number look-up refused (%s)", error.code)
-            return _stop(dispatcher, "utter_account_service_down")
+            return _stop(dispatcher, tracker, error, "verification: number look-up", number)
         return {PHONE_NUMBER: number}
 
     async def validate_service_password(
@@ -161,25 +156,13 @@ class ValidateVerifyForm(FormValidationAction):
             return {SERVICE_PASSWORD: None}
         try:
             await AccountClient.shared().verify(number, password)
-        except AccountServiceUnavailable as error:
-            logger.warning("verification: account service unavailable (%s)", error)
-            return _stop(dispatcher, "utter_account_service_down")
-        except AccountRequestError as error:
-            if error.code == "wrong_password":
+        except (AccountServiceUnavailable, AccountRequestError) as error:
+            if isinstance(error, AccountRequestError) and error.code == "wrong_password":
                 dispatcher.utter_message(
                     response="utter_wrong_password", attempts_left=error.body.get("attempts_left")
                 )
                 return {SERVICE_PASSWORD: None}
-            if error.code == "locked":
-                logger.info("verification: %s is locked", mask_number(number))
-                return _stop(
-                    dispatcher,
-                    "utter_number_locked",
-                    number=mask_number(number),
-                    until=clock_time(str(error.body.get("locked_until", ""))),
-                )
-            logger.warning("verification: password check refused (%s)", error.code)
-            return _stop(dispatcher, "utter_account_service_down")
+            return _stop(dispatcher, tracker, error, "verification: password check", number)
         logger.info("verification: %s verified", mask_number(number))
         return {SERVICE_PASSWORD: None, VERIFIED: True, VERIFIED_NUMBER: number}
 

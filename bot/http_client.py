@@ -37,7 +37,12 @@ KEEPALIVE_S = 4.0
 
 
 class ServiceUnavailable(Exception):
-    """The service could not answer: down, too slow, failing (5xx), or refusing our token."""
+    """The service could not answer: down, too slow (`slow`), failing (5xx), or refusing our
+    token."""
+
+    def __init__(self, message: str, *, slow: bool = False) -> None:
+        super().__init__(message)
+        self.slow = slow
 
 
 class ServiceRequestError(Exception):
@@ -151,7 +156,7 @@ class JsonServiceClient:
                 raw = await response.read()
         except asyncio.TimeoutError:
             log.warning("%s: %s timed out after %.1f s", name, shown, self.timeout_s)
-            raise self.unavailable(f"{shown}: timed out") from None
+            raise self.unavailable(f"{shown}: timed out", slow=True) from None
         except aiohttp.ClientError as error:
             log.warning("%s: %s failed (%s)", name, shown, type(error).__name__)
             raise self.unavailable(f"{shown}: {type(error).__name__}") from None

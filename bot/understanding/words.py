@@ -12,7 +12,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data" / "understanding"
-# The retrieval response of the FAQ answers (utter_faq/<name>), sent by action_answer.
+# The action that answers questions (actions/answer.py), and the retrieval response of the
+# FAQ answers (utter_faq/<name>) it sends.
+ANSWER_ACTION = "action_answer"
 FAQ_RESPONSE = "utter_faq"
 
 

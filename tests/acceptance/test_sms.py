@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
 
 from bot.channels.sms.segments import SINGLE_LIMIT, units
 from bot.channels.sms.signature import signed_headers
-from tests.conftest import RunningAssistant
+from tests.conftest import RunningAssistant, free_port, start_assistant, texts
 
 pytestmark = pytest.mark.server
 
@@ -99,6 +99,41 @@ def test_short_codes_answer_from_the_account(
     assistant: RunningAssistant, code: str, expect: str
 ) -> None:
     assert "密码" not in ask(assistant, ZHANG_WEI, code, expect)
+
+
+def test_a_number_that_is_not_ours_is_told_so_and_still_gets_the_faq(
+    assistant: RunningAssistant,
+) -> None:
+    stranger = new_number()  # texts the service number, but is no customer of ours
+    first = ask(assistant, stranger, "帮我看看账户余额", "所属运营商")  # its last words
+    assert "不是本网用户" in first and "暂时无法查询" not in first
+    again = ask(assistant, stranger, "YE", "不是本网用户")
+    assert "所属运营商" not in again  # said in full once
+    assert "YE 查" not in again and "暂时无法查询" not in again
+    assert "6元/月" in ask(assistant, stranger, "彩铃怎么收费", "6元/月")
+
+
+@pytest.fixture(scope="module")
+def assistant_without_accounts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningAssistant]:
+    """The assistant while the account service is stopped."""
+    log = tmp_path_factory.mktemp("no-accounts") / "run.log"
+    running = start_assistant(log, accounts_url=f"http://127.0.0.1:{free_port()}")
+    yield running
+    running.stop()
+
+
+def test_while_the_account_service_is_down_sms_customers_are_not_sent_in_a_circle(
+    assistant_without_accounts: RunningAssistant, sender: str
+) -> None:
+    bot = assistant_without_accounts
+    reply = ask(bot, ZHANG_WEI, "YE", "稍后再试")
+    assert "10086" in reply and "YE" not in reply and "CXLL" not in reply
+    # On the web and REST the SMS codes are still the way round it.
+    bot.say(sender, "查余额")
+    web = texts(bot.say(sender, ZHANG_WEI))
+    assert "暂时无法查询" in web and "YE" in web and "CXLL" in web
 
 
 def test_buttons_become_numbered_options_and_a_number_picks_one(

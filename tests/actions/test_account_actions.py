@@ -302,6 +302,38 @@ async def test_service_down_apologises_with_sms_codes(monkeypatch: pytest.Monkey
     )
 
 
+async def test_a_number_that_is_not_ours_is_told_so_in_full_once() -> None:
+    # An SMS sender is verified as the number they text from, which may not be ours.
+    stranger = verified("13600136000")
+    first, events = await run(
+        ActionCheckBalance(), tracker([user("余额和流量", "check_balance")], stranger)
+    )
+    assert said(first) == ["utter_not_our_customer"]  # once, not once per question
+    assert events == [{"event": "slot", "timestamp": None, "name": "told_not_ours", "value": True}]
+    again, events = await run(
+        ActionCheckUsage(),
+        tracker([user("CXLL", "check_usage")], {**stranger, "told_not_ours": True}),
+    )
+    assert said(again) == ["utter_not_our_customer_again"] and events == []
+
+
+async def test_a_slow_service_is_not_called_down(
+    silent_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCOUNTS_URL", silent_server)
+    messages, _ = await run(
+        ActionCheckBalance(), tracker([user("余额", "check_balance")], verified(ZHANG_WEI))
+    )
+    assert said(messages) == ["utter_account_service_slow"]
+
+
+def test_sms_customers_are_not_told_to_text_a_short_code() -> None:
+    for response in ("utter_account_service_down", "utter_account_service_slow"):
+        variants = {v.get("channel"): v["text"] for v in DOMAIN["responses"][response]}
+        assert "YE" in variants[None] and "CXLL" in variants[None]
+        assert "YE" not in variants["sms"] and "10086" in variants["sms"]
+
+
 async def test_unverified_goes_to_verification_first() -> None:
     messages, events = await run(ActionCheckBalance(), tracker([user("余额", "check_balance")]))
     assert messages == []

@@ -24,7 +24,7 @@ from bot.channels.gate import OnNewMessage
 from bot.channels.guard import rules
 from bot.channels.sms import segments
 from bot.channels.sms.gateway import GatewayClient, GatewayRefused, GatewayUnavailable
-from bot.channels.sms.identity import number_of, sms_sender
+from bot.channels.sms.identity import SMS_CHANNEL, number_of, sms_sender
 from bot.channels.sms.phrasebook import Kind, Phrasebook, phrasebook
 from bot.channels.sms.store import Inbound, SmsStore
 
@@ -38,6 +38,15 @@ MAX_BACKOFF_S = 300.0
 def backoff_s(attempts: int, first_s: float = 1.0) -> float:
     """Seconds before the next try after `attempts` failed ones: 1, 2, 4 … up to 5 minutes."""
     return min(MAX_BACKOFF_S, first_s * 2.0 ** max(0, attempts - 1))
+
+
+class SmsOutput(CollectingOutputChannel):
+    """Collects Rasa's messages for one reply. Named "sms" so that a response's
+    `channel: sms` variant in domain.yml is the one an SMS customer reads."""
+
+    @classmethod
+    def name(cls) -> str:
+        return SMS_CHANNEL
 
 
 class SmsBridge:
@@ -126,8 +135,10 @@ class SmsBridge:
         text = inbound.text
         if inbound.kind is Kind.OPTION and 1 <= int(text) <= len(options):
             text = options[int(text) - 1]
-        collector = CollectingOutputChannel()
-        await self._handle(UserMessage(text, collector, sms_sender(number), input_channel="sms"))
+        collector = SmsOutput()
+        await self._handle(
+            UserMessage(text, collector, sms_sender(number), input_channel=SMS_CHANNEL)
+        )
         return self._compose(number, collector.messages)
 
     # -- outbound text --------------------------------------------------------------------------

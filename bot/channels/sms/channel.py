@@ -31,6 +31,7 @@ from bot.channels.push import AgentPush
 from bot.channels.server import JsonErrorsBlueprint
 from bot.channels.sms.bridge import SmsBridge
 from bot.channels.sms.gateway import GatewayClient
+from bot.channels.sms.identity import SMS_CHANNEL
 from bot.channels.sms.signature import is_authentic
 from bot.channels.sms.store import SmsStore
 from bot.http import error, respond
@@ -74,7 +75,7 @@ def read_inbound(body: bytes) -> tuple[str, str, str] | str:
 class SmsInput(InputChannel):
     @classmethod
     def name(cls) -> str:
-        return "sms"
+        return SMS_CHANNEL
 
     def __init__(
         self,

@@ -5,7 +5,9 @@ trusted as the customer's own verified line."""
 
 from __future__ import annotations
 
-PREFIX = "sms:"
+# The channel's name in Rasa (input and output), and the prefix of its conversations.
+SMS_CHANNEL = "sms"
+PREFIX = f"{SMS_CHANNEL}:"
 
 
 def sms_sender(number: str) -> str:
