@@ -28,6 +28,17 @@ from bot.accounts.client import AccountClient, AccountRequestError, AccountServi
 PENDING_CHANGE = "pending_change"
 _YES_OR_NO = re.compile(r"好|行|可以|嗯|对|是|要|确认|确定|没问题|ok|不|别|算了|没事|甭|谢", re.I)
 
+# A yes or no is short or starts with one ("不用了谢谢", "好的那就这样吧").
+_SHORT = 6
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def is_yes_or_no(text: str) -> bool:
+    said = _PUNCTUATION.sub("", text)
+    found = _YES_OR_NO.search(said)
+    return found is not None and (len(said) <= _SHORT or found.start() == 0)
+
+
 Change = dict[str, Any]
 ApplyChange = Callable[[AccountTurn, Change], Awaitable[None]]
 _APPLY: dict[str, ApplyChange] = {}
@@ -111,8 +122,9 @@ async def answer_or_acknowledge(
     """A yes or no to nothing: answered as a question when it asks one, else acknowledged."""
     decision = understand(tracker, domain)
     text = str((tracker.latest_message or {}).get("text") or "")
-    # "啊吧啊吧" taken for a no is a miss; a plain "好的" or "不用了" is acknowledged
-    if decision.understood or not _YES_OR_NO.search(text):
+    # "啊吧啊吧" or "反正就是不对劲" taken for a no is a miss; a plain "好的" or "不用了" is
+    # acknowledged
+    if decision.understood or not is_yes_or_no(text):
         events = await carry_out(decision, dispatcher, tracker, domain)
     else:
         dispatcher.utter_message(response="utter_anything_else")

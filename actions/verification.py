@@ -22,7 +22,13 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.account_action import ACCOUNT_REQUEST, VERIFIED_NUMBER, VERIFY_FORM, AccountAction
-from actions.account_trouble import AccountFailure, Trouble, tell_trouble, trouble_of
+from actions.account_trouble import (
+    NOT_OURS_TOLD,
+    AccountFailure,
+    Trouble,
+    tell_trouble,
+    trouble_of,
+)
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
 from bot.channels.sms.identity import number_of
 from bot.phone import digit_runs, mask_number, parse_mobile_number
@@ -130,9 +136,13 @@ class ValidateVerifyForm(FormValidationAction):
         try:
             await AccountClient.shared().summary(number)
         except (AccountServiceUnavailable, AccountRequestError) as error:
+            if trouble_of(error) is Trouble.NOT_OURS and tracker.get_slot(NOT_OURS_TOLD):
+                # A second number that is not ours: what they can do, not another "请重新输入".
+                dispatcher.utter_message(response="utter_not_our_customer")
+                return {PHONE_NUMBER: None, VERIFICATION_STOPPED: True}
             if trouble_of(error) is Trouble.NOT_OURS:
                 dispatcher.utter_message(response="utter_not_our_number", number=number)
-                return {PHONE_NUMBER: None}
+                return {PHONE_NUMBER: None, NOT_OURS_TOLD: True}
             return _stop(dispatcher, tracker, error, "verification: number look-up", number)
         return {PHONE_NUMBER: number}
 

@@ -31,6 +31,22 @@ EXTREMES = {
 
 
 _MORE_MB = re.compile(r"\s*多\s*(\d+)\s*(?:m|mb|兆)(?![a-z])")
+# Amounts of talk as people say them, which the normaliser leaves alone (it converts only
+# numbers with 十 or 百): "一个小时", "两个钟头", and "二三十分钟" (taken at its upper end).
+_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HOURS_IN_WORDS = re.compile(r"([一两二三四五六七八九半])个?(?:小时|钟头)")
+_TENS_RANGE = re.compile(r"[一二三四五六七八九]([二三四五六七八九])十(?=分钟)")
+# Talk per day, for a month's: "一天打一个小时电话".
+_PER_DAY = re.compile(r"(?:一|每|1)天|天天")
+DAYS_PER_MONTH = 30
+
+
+def _talk_in_digits(text: str) -> str:
+    text = _TENS_RANGE.sub(lambda match: str(_SMALL[match.group(1)] * 10), text)
+    return _HOURS_IN_WORDS.sub(
+        lambda match: "30分钟" if match.group(1) == "半" else f"{_SMALL[match.group(1)]}小时",
+        text,
+    )
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
@@ -149,10 +165,12 @@ def read_plan_question(text: str) -> PlanQuestion:
         for code, pattern in words.aliases.items()
         if (match := pattern.search(text))
     )
-    minutes = _first_number(words.minutes_used, text)
+    minutes = _first_number(words.minutes_used, _talk_in_digits(text))
     minutes_value = None
     if minutes is not None:
         minutes_value = int(minutes[0]) * (60 if "小时" in minutes[1] else 1)
+        if _PER_DAY.search(text):
+            minutes_value *= DAYS_PER_MONTH
     cues = frozenset(name for name, pattern in words.cues.items() if pattern.search(text))
     budget = _first_number(words.budget, text)
     data_over = _data_mb(text, words.data_over)
@@ -431,7 +449,8 @@ def _recommend(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnsw
 
 
 def _cost(texts: Texts, cat: Catalogue, question: PlanQuestion) -> PlanAnswer | None:
-    if len(question.plans) != 1 or not question.needs.has_usage:
+    adds_a_service = question.needs.cailing and {"add_on", "cost"} <= question.cues
+    if len(question.plans) != 1 or not (question.needs.has_usage or adds_a_service):
         return None
     plan = cat.plan(question.plans[0])
     needs = question.needs.on(plan)

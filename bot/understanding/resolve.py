@@ -31,11 +31,26 @@ MAX_ANSWERS = 3
 FAQ_INTENT = "faq"
 OUT_OF_SCOPE = "out_of_scope"
 # Said like this, a message leans on what came before: "那88的呢", "月包呢", "那不想要了咋弄".
-_ELLIPTICAL = re.compile(r"^(那|那么|那要是|要是|如果|换成|还有|也)|呢[?？]?$|^.{1,6}$")
+_ELLIPTICAL = re.compile(r"^(那|那么|那要是|要是|如果|换成|还有|也)|呢[?？]?$")
+_SHORT = re.compile(r"^.{1,6}$")
+# Topics that are also what a plan has, so that a short question of them follows the plan.
+_PLAN_PARTS = frozenset({"plan", "data", "voice"})
+
+
+def is_elliptical(text: str, parts: list[Part]) -> bool:
+    """Leans on the conversation: "那青春卡呢", "月包呢", or short without a subject or without
+    a question ("能结转吗", "退订"), or asking what a plan has ("流量多少" after 58) — not a
+    whole short question about a service ("彩铃怎么收费" after 88 is still 彩铃's fee)."""
+    if _ELLIPTICAL.search(text):
+        return True
+    whole = any(part.aspects and set(part.topics) - _PLAN_PARTS for part in parts if part.topics)
+    return bool(_SHORT.search(text)) and not whole
+
+
 # A topic named with nothing asked: "问下彩铃的事", "流量那个事", "套餐咋回事".
 VAGUE = re.compile(
     r"关于|的事|事情|这事|那事|事儿|那块|这块|相关|咋回事|怎么回事|问题|问下|问一下|问问|咨询|了解下|说说|讲讲"
-    r"|说不清|不懂"
+    r"|说不清|不懂|啥事|那啥|那个事|那个$|^就是那个"
 )
 _PARTICLES = re.compile(r"[\W_]|[吗呢啊呀吧的哈嘛么]")
 
@@ -57,7 +72,7 @@ GENERAL_ASPECTS = frozenset(
     {
         "what", "docs", "where", "online", "proxy", "conditions", "after", "company",
         "rollover", "alert", "reconnect", "recharge", "song", "song_fee", "packs",
-        "disable", "effective",
+        "disable", "effective", "validity", "refund",
     }
 )  # fmt: skip
 SITUATION_TOPICS = {
@@ -225,6 +240,12 @@ def _plan_context(plans: PlanAnswer) -> Context:
 # How sure the NLU must be for its answer to a whole, self-contained question to stand
 # against the vocabulary ("编辑啥短信能看这个月流量用了多少" names 流量 but asks the SMS code).
 SURE = 0.9
+# How sure it must be for its answer to a message in which we read nothing ("就是那个").
+GUESS = 0.5
+# A question asked without its subject ("怎么取消") is answered when the NLU clearly prefers
+# one subject's answer: this confident, and this many times the next subject's.
+CLEAR = 0.25
+CLEAR_MARGIN = 2.0
 
 
 def _sure_answer(understood: Understood, part: Part) -> Question | None:
@@ -252,11 +273,15 @@ def answers_to_parts(
     words = vocabulary()
     parts = read_message(text)
     single = len(parts) == 1
-    elliptical = bool(_ELLIPTICAL.search(text))
+    elliptical = is_elliptical(text, parts)
     answers: list[Answer] = []
     known_topic = FAQ_TOPIC_OF.get(context.topic or "", context.topic)
     known_plans = context.plans
+    asked_before: tuple[str, ...] = ()
     for part in parts:
+        if part.topics and not part.aspects and asked_before:
+            part = replace(part, aspects=asked_before)  # "来电显示收费吗？彩铃呢？"
+        asked_before = part.aspects or asked_before
         general = bool(set(part.aspects) & GENERAL_ASPECTS)
         plans = (
             None
@@ -296,7 +321,9 @@ def answers_to_parts(
     if unique:
         return unique[:MAX_ANSWERS]
     if understood.intent == FAQ_INTENT and understood.ranking:
-        top = words.questions.get(understood.ranking[0][0])
+        name, confidence = understood.ranking[0]
+        read_something = any(part.topics or part.aspects for part in parts)
+        top = words.questions.get(name) if read_something or confidence >= GUESS else None
         if top is not None:
             return [_faq_answer(top, parts[0] if parts else Part(text, (), (), False))]
     return []
@@ -320,6 +347,9 @@ def _buttons(questions: list[Question]) -> tuple[tuple[str, str], ...]:
 def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Decision | None:
     if _HYPOTHETICAL.search(text):
         return None  # "手机要是欠费了，是打不出去还是…" asks the rule
+    compared = read_plan_question(text)
+    if len(compared.plans) >= 2 and "compare" in compared.cues:
+        return None  # "58和88的套餐差多少钱" compares plans
     asked = {aspect for part in read_message(text) for aspect in part.aspects}
     for situation in vocabulary().situations:
         if not situation.when.search(text) or asked & situation.unless:
@@ -365,8 +395,12 @@ PERSONAL_TOPICS = frozenset(
     {"my_balance", "my_usage", "my_bill", "my_plan", "my_services", "my_transfer"}
 )
 # Asking about one's own line: "我是啥套餐 上月花了多少".
-_FIRST_PERSON = re.compile(r"我|自己|本机|这个号|这号")
-_HYPOTHETICAL = re.compile(r"要是|如果|万一|假如|会不会")
+FIRST_PERSON = re.compile(r"我|自己|本机|这个号|这号|这张卡|咱")
+_HYPOTHETICAL = re.compile(r"要是|如果|万一|假如")
+# A look-up said as a follow-up ("查流量呢"): read against the conversation, which knows
+# whether the SMS codes or the customer's own line were just talked about.
+LOOKUP_FOLLOW_UP = re.compile(r"(帮我)?查(一?下)?.{1,6}呢[?？]?")
+SMS_CODES = "sms_codes"
 
 
 def _personal(text: str, context: Context) -> Decision | None:
@@ -375,16 +409,47 @@ def _personal(text: str, context: Context) -> Decision | None:
     follow_up = words.personal_follow_ups.get(context.topic or "")
     if follow_up is not None and follow_up.when.search(text) and len(text) <= 20:
         return Decision(context=replace(context, misses=0), account_action=follow_up.account_action)
-    short_follow_up = context.topic in PERSONAL_TOPICS and len(text) <= 8
-    named = personal_requests_in(text, follow_up=True) if short_follow_up else []
-    if named and _ELLIPTICAL.search(text):  # "流量呢" after the balance
-        return Decision(context=replace(context, misses=0), account_action=named[0])
+    short = len(text) <= 8
+    named = personal_requests_in(text, follow_up=True) if short else []
+    if named and is_elliptical(text, read_message(text)):
+        if context.topic == "sms_code":  # "查流量呢" after the SMS codes: the code for it
+            codes = vocabulary().questions[SMS_CODES].response
+            return Decision([Reply(codes)], replace(context, misses=0))
+        if context.topic in PERSONAL_TOPICS or LOOKUP_FOLLOW_UP.fullmatch(text):
+            # "流量呢" after the balance
+            return Decision(context=replace(context, misses=0), account_action=named[0])
     asked = {aspect for part in read_message(text) for aspect in part.aspects}
     if asked & (GENERAL_ASPECTS - {"what"} | {"change", "contract", "downgrade"}):
         return None  # "我参加了合约还能换套餐吗" has a general answer
-    if _FIRST_PERSON.search(text) and (named := personal_requests_in(text)):
+    if FIRST_PERSON.search(text) and (named := personal_requests_in(text)):
         return Decision(context=replace(context, misses=0), account_action=named[0])
     return None
+
+
+def _ambiguous_aspect(
+    parts: list[Part], understood: Understood, context: Context
+) -> Decision | None:
+    """What is asked without what it is about, where several subjects have that answer:
+    "怎么取消" (彩铃 or 上网?) with nothing before it gets the choices, not a guess."""
+    if len(parts) != 1 or parts[0].topics or not parts[0].aspects:
+        return None
+    if FAQ_TOPIC_OF.get(context.topic or "", context.topic) is not None:
+        return None
+    if understood.ranking and understood.ranking[0][1] >= SURE:
+        return None
+    asked = set(parts[0].aspects)
+    candidates = [q for q in vocabulary().questions.values() if asked & set(q.aspects)]
+    if len({question.topic for question in candidates}) < 2:
+        return None
+    confidence = understood.confidence
+    ranked = sorted(candidates, key=lambda question: -confidence(question.name))
+    one_per_topic = list({question.topic: question for question in reversed(ranked)}.values())
+    options = sorted(one_per_topic, key=lambda question: -confidence(question.name))[:3]
+    first, second = (confidence(question.name) for question in options[:2])
+    if first >= CLEAR and first >= CLEAR_MARGIN * second:
+        return None  # the NLU clearly prefers one ("过互在哪办": 过户, typo and all)
+    reply = Reply("utter_clarify", buttons=_buttons(options))
+    return Decision([reply], replace(context, misses=0), understood=False)
 
 
 def _clarify_topic(understood: Understood, topic: str, part: Part) -> Decision:
@@ -450,6 +515,8 @@ def decide(
     follows_a_plan = context.attribute is not None and bool(read_plan_question(text).plans)
     if only_names_a_topic(text) and not follows_a_plan:
         return _clarify_topic(understood, named_topics[0], parts[0])
+    if not in_form and (ambiguous := _ambiguous_aspect(parts, understood, context)):
+        return ambiguous
     answers = answers_to_parts(text, understood, context, texts)
     if answers:
         return Decision(

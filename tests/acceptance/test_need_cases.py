@@ -21,15 +21,16 @@ from tests.conftest import RunningAssistant
 pytestmark = pytest.mark.server
 
 NEED_DIR = Path(__file__).parent / "need"
-# Measured 2026-12-02 (README, "Understanding"): context 63/67, reasoning 59/59, multi 52/52,
-# clarify 48/49, near_domain 50/50, situation 45/48, language 55/55; a few points below.
+# Measured 2026-12-02 (README, "Understanding"), 590 conversations (the first 380 and a second
+# set of 210 written later): context 96/97, reasoning 89/89, multi 81/82, clarify 78/79,
+# near_domain 79/80, situation 75/78, language 85/85; floors a few cases below.
 FLOORS = {
-    "context": 0.90,
-    "reasoning": 0.93,
-    "multi": 0.93,
-    "clarify": 0.93,
+    "context": 0.93,
+    "reasoning": 0.95,
+    "multi": 0.95,
+    "clarify": 0.95,
     "near_domain": 0.95,
-    "situation": 0.90,
+    "situation": 0.92,
     "language": 0.95,
 }
 
@@ -46,5 +47,5 @@ def test_held_out_needs_are_met(assistant: RunningAssistant, point: str) -> None
             failures.append(f"{case['id']}\n{transcript}")
     rate = 1 - len(failures) / len(cases)
     print(f"{point}: {len(cases) - len(failures)}/{len(cases)} = {rate:.3f}")
-    assert len(cases) >= 45
+    assert len(cases) >= 75
     assert rate >= FLOORS[point], "\n\n".join(failures)

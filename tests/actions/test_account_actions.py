@@ -256,6 +256,11 @@ async def test_numbers_that_are_refused(typed: str, response: str) -> None:
     assert messages == [response] and slots["phone_number"] is None
 
 
+async def test_a_second_number_that_is_not_ours_ends_the_verification() -> None:
+    messages, slots = await validate("phone_number", "13600136000", {"told_not_ours": True})
+    assert messages == ["utter_not_our_customer"] and slots["verification_stopped"] is True
+
+
 async def test_the_password_is_checked_then_forgotten(service: RunningService) -> None:
     messages, slots = await validate("service_password", "369024", {"phone_number": LI_NA})
     assert slots == {

@@ -165,3 +165,52 @@ def test_a_personal_follow_up_repeats_the_account_request() -> None:
     chat = Conversation(verified=True)
     chat.context = Context(topic="my_bill", month="2026-11")
     assert chat.say("前一个月的呢", intent="nlu_fallback").account_action == "action_check_bill"
+
+
+def test_what_is_asked_without_what_about_offers_the_subjects_that_have_it() -> None:
+    [reply] = Conversation().say("怎么取消").replies
+    assert reply.response == "utter_clarify"
+    assert {title for title, _ in reply.buttons} == {"怎么退订彩铃", "怎么关闭上网功能"}
+    after_cailing = Conversation()
+    after_cailing.say("彩铃怎么收费")
+    [answer] = after_cailing.say("怎么取消").replies
+    assert answer.response == "utter_faq/cailing_unsubscribe"
+
+
+def test_a_bare_topic_in_a_later_question_keeps_what_was_asked() -> None:
+    replies = Conversation().say("来电显示收费吗？彩铃呢？").replies
+    assert [reply.response for reply in replies] == ["utter_faq/caller_id", "utter_faq/cailing_fee"]
+
+
+def test_talk_per_day_is_counted_for_the_month() -> None:
+    reply = Conversation().answer("我一天差不多打一个小时电话，用哪个套餐最省")
+    assert "全球通畅享128元套餐" in reply and "1800分钟" in reply
+
+
+def test_two_plans_compared_are_no_situation() -> None:
+    decision = Conversation().say("58和88的套餐差多少钱")
+    assert decision.account_action is None
+    assert "30" in "\n".join(said(reply) for reply in decision.replies)
+
+
+def test_a_service_added_to_a_plan_and_data_beyond_it_are_costed() -> None:
+    cat = catalogue()
+    with_cailing = Conversation().answer("58的套餐再加个彩铃，每月一共多少")
+    assert f"合计{(5800 + cat.cailing_fee_fen) // 100}元/月" in with_cailing
+    beyond = Conversation().answer("青春卡5个G用完了，又用了200MB，没订流量包，这个月一共多少")
+    assert f"合计{(1800 + 200 * cat.data_fen_per_mb) // 100}元/月" in beyond
+
+
+def test_the_nlu_clearly_preferring_one_subject_is_answered() -> None:
+    decision = Conversation().say(
+        "过互在哪办", intent="out_of_scope", ranking=(("transfer_where", 0.3),)
+    )
+    assert [reply.response for reply in decision.replies] == ["utter_faq/transfer_where"]
+
+
+def test_a_look_up_as_a_follow_up_is_read_against_the_conversation() -> None:
+    after_codes = Conversation()
+    after_codes.say("短信查话费发啥", ranking=(("sms_codes", 0.95),))
+    [reply] = after_codes.say("查流量呢").replies
+    assert reply.response == "utter_faq/sms_codes"
+    assert Conversation().say("查流量呢").account_action == "action_check_usage"
