@@ -15,7 +15,7 @@ endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup train run run-prod shell test lint format validate pytest stories nlu-eval acceptance clean \
+.PHONY: help setup train run run-prod shell test unit lint format validate pytest stories nlu-eval clean \
 	accounts-reset accounts-unlock sms browser-deps audit bench
 
 help:
@@ -27,7 +27,15 @@ help:
 	@echo "make sms FROM=13800138000 TEXT=查余额   text the running assistant as that customer"
 	@echo "make audit    check the pinned dependencies for known vulnerabilities (needs OSV)"
 	@echo "make test     lint, validate data, train if needed, run every test"
+	@echo "make unit     the tests that need no trained model, PostgreSQL or a browser (fast)"
+	@echo "make lint     ruff: formatting and lint (make format fixes what it can)"
+	@echo "make validate check data/, domain.yml and the responses the actions send"
+	@echo "make stories  Rasa's story tests (tests/stories/)"
+	@echo "make nlu-eval cross-validated intent and FAQ-answer F1 (results/)"
+	@echo "make pytest   every pytest test (trains first; installs the browser as root)"
 	@echo "make train    train a model if data, config or domain changed"
+	@echo "make setup    the .venv from requirements.txt (again only when it changes)"
+	@echo "make browser-deps  Chromium and a CJK font for the browser test (as root)"
 	@echo "make format   format the code with ruff"
 	@echo "make bench    load test (1, 10, 50 customers) against a plain \`rasa run\`:"
 	@echo "             results/bench/bench.json and bench.png (BENCH_SECONDS=30 per level)"
@@ -107,6 +115,10 @@ browser-deps: setup
 
 pytest: train browser-deps
 	$(PY) -m pytest
+
+# No model, no PostgreSQL, no browser: what can be checked in a minute or two after an edit.
+unit: setup
+	$(PY) -m pytest -m "not server" --ignore=tests/cluster --ignore=tests/browser -q
 
 test: lint validate train stories nlu-eval pytest
 

@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 
 from bot.http import configure_service_logging, is_authorized, unauthorized, where
 from bot.http_client import close_shared
+from bot.privacy import protect_process_logs
 from bot.settings import distinct_secrets, env_count, env_port
 
 ACTIONS_PACKAGE = "actions"
@@ -89,14 +90,15 @@ def close_clients_on_stop(app: Sanic) -> None:
 
 
 def log_to_stderr() -> None:
-    """The actions log on `actions.*`, which propagates to the root logger: it needs a handler
-    before the actions are imported, since actions/__init__.py masks numbers on the root's
-    handlers then (configure_service_logging does it again for Sanic's loggers and ours)."""
+    """The actions log on `actions.*`, which propagates to the root logger: its handler masks
+    personal data, as rasa_sdk's loggers do, from before the actions are loaded
+    (configure_service_logging does it again for Sanic's loggers and ours)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    protect_process_logs(logging.getLogger("rasa_sdk"))
 
 
 def main() -> None:

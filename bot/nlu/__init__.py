@@ -1,7 +1,7 @@
 """Chinese language understanding: text normalisation, the spaCy pipeline and guards.
 
-Importing this package registers the spaCy factory that the built pipeline needs, so Rasa
-can load it wherever a component of ours appears in config.yml.
+`text` is pure Python (the action server uses it too); the Rasa components and the spaCy
+pipeline import spaCy. The pipeline's "telecom_words" factory is registered by
+`spacy_pipeline`, which `normalizer` (the first component of config.yml) imports, so that
+Rasa can load the built pipeline wherever the model is loaded.
 """
-
-from bot.nlu import spacy_pipeline  # noqa: F401  (registers the "telecom_words" factory)

@@ -12,6 +12,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import read_yaml_file
 
+# The built spaCy pipeline needs the "telecom_words" factory registered before SpacyNLP loads
+# it; this component comes first in config.yml, so Rasa imports this module before then.
+from bot.nlu import spacy_pipeline  # noqa: F401
 from bot.nlu.stored_state import JsonStateComponent
 from bot.nlu.text import Corrections, normalize
 

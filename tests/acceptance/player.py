@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import DEMO_PASSWORDS, texts
+from tests.conftest import DEMO_PASSWORDS, RunningAssistant, texts
 
 ASKS_PASSWORD = r"密码"
 ASKS_NUMBER = r"手机号|号码|电话"
@@ -73,3 +73,16 @@ def play(say: Say, case: dict[str, Any]) -> tuple[bool, str]:
         if missing:
             return False, f"turn {index} never said {missing}:\n" + "\n".join(transcript)
     return True, "\n".join(transcript)
+
+
+def play_all(assistant: RunningAssistant, cases: list[dict[str, Any]]) -> list[str]:
+    """Plays each case from the demo accounts' first state (no lock-out, 张伟 with his 彩铃);
+    the transcript of every case that failed."""
+    failures = []
+    for case in cases:
+        assistant.unlock_demo_accounts()
+        assistant.restore_demo_cailing()
+        passed, transcript = play(assistant.say, case)
+        if not passed:
+            failures.append(f"{case['id']}\n{transcript}")
+    return failures

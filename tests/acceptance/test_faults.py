@@ -8,7 +8,11 @@ import os
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import free_port, service_process, start_assistant, texts
+
+pytestmark = pytest.mark.server
 
 TROUBLE = "系统暂时出了点问题"
 

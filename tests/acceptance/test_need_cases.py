@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.player import play
+from tests.acceptance.player import play_all
 from tests.conftest import RunningAssistant
 
 pytestmark = pytest.mark.server
@@ -38,13 +38,7 @@ FLOORS = {
 @pytest.mark.parametrize("point", sorted(FLOORS))
 def test_held_out_needs_are_met(assistant: RunningAssistant, point: str) -> None:
     cases = json.loads((NEED_DIR / f"{point}_cases.json").read_text(encoding="utf-8"))
-    failures = []
-    for case in cases:
-        assistant.unlock_demo_accounts()
-        assistant.restore_demo_cailing()
-        passed, transcript = play(assistant.say, case)
-        if not passed:
-            failures.append(f"{case['id']}\n{transcript}")
+    failures = play_all(assistant, cases)
     rate = 1 - len(failures) / len(cases)
     print(f"{point}: {len(cases) - len(failures)}/{len(cases)} = {rate:.3f}")
     assert len(cases) >= 75

@@ -8,9 +8,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import RunningAssistant, start_assistant, texts
+
+pytestmark = pytest.mark.server
 
 ZHANG_WEI, PASSWORD = "13800138000", "258013"
 

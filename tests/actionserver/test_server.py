@@ -233,3 +233,18 @@ def test_it_refuses_to_start_without_the_token(token: str | None) -> None:
     )
     assert refused.returncode == 1
     assert "ACTION_TOKEN not set" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_it_imports_neither_rasa_nor_the_models_libraries() -> None:
+    # The actions are plain Python; Rasa, TensorFlow and spaCy cost ~450 MB per process.
+    probe = (
+        "import sys, bot.actionserver.__main__\n"
+        "from rasa_sdk.executor import ActionExecutor\n"
+        "ActionExecutor().register_package('actions')\n"
+        "print(' '.join(m for m in ('rasa', 'tensorflow', 'spacy', 'scipy', 'sklearn') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == ""

@@ -181,11 +181,10 @@ def test_handoffs_survive_a_restart(tmp_path: Path) -> None:
 
 async def test_a_desk_that_is_down_is_unavailable_at_once() -> None:
     client = DeskClient(f"http://127.0.0.1:{free_port()}", "token")
-    started = time.monotonic()
     for call in (client.inbound("s1", "你好"), client.take_channel_outbox("rest")):
-        with pytest.raises(DeskUnavailable):
+        with pytest.raises(DeskUnavailable) as refused:
             await call
-    assert time.monotonic() - started < 1.0
+        assert not refused.value.slow  # refused, not waited out
 
 
 async def test_a_desk_that_never_answers_times_out(
@@ -193,9 +192,9 @@ async def test_a_desk_that_never_answers_times_out(
 ) -> None:
     client = DeskClient(silent_server, "token", timeout_s=0.3)
     started = time.monotonic()
-    with pytest.raises(DeskUnavailable):
+    with pytest.raises(DeskUnavailable) as waited:
         await client.active(NUMBER)
-    assert 0.3 <= time.monotonic() - started < 1.3
+    assert waited.value.slow and time.monotonic() - started >= 0.3
     assert "agent desk: GET /internal/handoffs/138****8000 timed out" in caplog.text
     assert NUMBER not in caplog.text
 
