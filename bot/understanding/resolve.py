@@ -290,7 +290,7 @@ def answers_to_parts(
                 part.text,
                 texts,
                 context.attribute,
-                elliptical or not single,
+                elliptical if single else is_elliptical(part.text, [part]),
                 known_plans,
                 whole=False,
             )
