@@ -1,4 +1,7 @@
-"""Every change to Rasa 3.6's own behaviour inside the Rasa server process, in one place.
+"""Our two changes to Rasa 3.6's `RemoteAction` (how the Rasa server calls the action server).
+
+(The other overrides of Rasa and Sanic internals — the tracker store's, the REST and socket.io
+channels', the server's error handler — are still in their own modules.)
 
 `patch_rasa()` installs both; the channels call it when the Rasa server sets them up
 (bot/channels/guard.py), so importing this module changes nothing.
