@@ -65,7 +65,7 @@ run: train
 	@$(PY) -m bot.cli.run serve
 
 # The production profile on this machine: PostgreSQL, Redis, nginx and RASA_PROCESSES (2) Rasa
-# processes (bot/cli/run_prod.py; README, "Production profile").
+# processes (bot/cli/run_prod.py; docs/production.md).
 run-prod: train
 	@$(PY) -m bot.cli.run_prod
 

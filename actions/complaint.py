@@ -8,6 +8,7 @@ when complaining counts as the description unless it was only "我要投诉".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,38 +78,37 @@ class ValidateComplaintForm(FormValidationAction):
         return f"validate_{COMPLAINT_FORM}"
 
     @staticmethod
-    def _answer(tracker: Tracker, slot: str, domain: DomainDict) -> str | None:
-        """The customer's message as the answer to `slot`, or what the complaint already said."""
+    def _extracted(
+        tracker: Tracker,
+        slot: str,
+        domain: DomainDict,
+        from_complaint: Callable[[str], str | None],
+    ) -> dict[str, Any]:
+        """The customer's message as the answer to `slot` when it was asked; when the form is
+        just starting, what the complaint itself says of it (`from_complaint`), if anything.
+        Either is then read by the slot's validation."""
         text = str(tracker.latest_message.get("text") or "")
         intent = tracker.get_intent_of_latest_message()
-        ignored = domain.get("forms", {}).get(COMPLAINT_FORM, {}).get("ignored_intents", [])
         requested = tracker.get_slot("requested_slot")
         if requested == slot:
-            return None if intent in ignored else text
+            ignored = domain.get("forms", {}).get(COMPLAINT_FORM, {}).get("ignored_intents", [])
+            return {} if intent in ignored else {slot: text}
         if requested is None and intent == COMPLAIN_INTENT:  # the form is just starting
-            return text
-        return None
+            said = from_complaint(text)
+            return {slot: said} if said else {}
+        return {}
 
     async def extract_complaint_category(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = self._answer(tracker, CATEGORY, domain)
-        if text is None:
-            return {}
-        if tracker.get_slot("requested_slot") is None:
-            inferred = category_of(text)
-            return {CATEGORY: inferred} if inferred else {}
-        return {CATEGORY: text}
+        return self._extracted(tracker, CATEGORY, domain, category_of)
 
     async def extract_complaint_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = self._answer(tracker, DESCRIPTION, domain)
-        if text is None:
-            return {}
-        if tracker.get_slot("requested_slot") is None and not says_what_happened(text):
-            return {}
-        return {DESCRIPTION: text.strip()}
+        return self._extracted(
+            tracker, DESCRIPTION, domain, lambda text: text if says_what_happened(text) else None
+        )
 
     async def validate_complaint_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

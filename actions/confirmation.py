@@ -24,17 +24,18 @@ from actions.account_trouble import tell_trouble
 from actions.answer import carry_out, understand
 from actions.offers import PENDING_OFFER, accept, offer_awaiting_answer, user_turns
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
+from bot.nlu.text import without_punctuation
 
 PENDING_CHANGE = "pending_change"
 _YES_OR_NO = re.compile(r"好|行|可以|嗯|对|是|要|确认|确定|没问题|ok|不|别|算了|没事|甭|谢", re.I)
 
 # A yes or no is short or starts with one ("不用了谢谢", "好的那就这样吧").
 _SHORT = 6
-_PUNCTUATION = re.compile(r"[\W_]+")
 
 
 def is_yes_or_no(text: str) -> bool:
-    said = _PUNCTUATION.sub("", text)
+    # Particles count here: "好的呀" is as long as it is typed.
+    said = without_punctuation(text)
     found = _YES_OR_NO.search(said)
     return found is not None and (len(said) <= _SHORT or found.start() == 0)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.months import months_before
+# from_month_key and month_name are bot/months.py's; named here for the actions that import
+# them from this module (bill, usage).
+from bot.months import from_month_key, month_name, months_before
 from bot.nlu.text import normalize
+
+__all__ = ["from_month_key", "month_meant", "month_name"]
 
 _MONTHS_BACK = [
     (re.compile(r"上上个?月|前两个月|上上期"), 2),
@@ -41,14 +45,3 @@ def month_meant(text: str, today: date) -> date | None:
         if pattern.search(plain):
             return months_before(today, back)
     return None
-
-
-def from_month_key(key: str) -> date:
-    """2026-10 → the first of October 2026."""
-    year, month = key.split("-")
-    return date(int(year), int(month), 1)
-
-
-def month_name(month: date) -> str:
-    """How the month is said back to the customer: 2026年10月."""
-    return f"{month.year}年{month.month}月"

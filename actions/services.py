@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk.events import EventType
 
 from actions.account_action import AccountAction, AccountTurn, yuan
-from actions.confirmation import applies, ask_to_confirm
+from actions.confirmation import Change, applies, ask_to_confirm
 from bot.accounts.client import AccountRequestError
 
 SERVICE_SLOT = "service"
+# The account client's (un)subscription of (number, service code).
+ServiceRequest = Callable[[str, str], Awaitable[dict[str, Any]]]
 
 
 def service_named(turn: AccountTurn, intent: str, catalogue: list[dict[str, Any]]) -> dict | None:
@@ -37,6 +40,14 @@ def since_text(turn: AccountTurn, service: dict[str, Any]) -> str:
         date=service["subscribed_on"],
         channel=service.get("channel") or "—",
     )
+
+
+def _confirm(
+    turn: AccountTurn, response: str, kind: str, service: dict[str, Any], **values: Any
+) -> list[EventType]:
+    """Asks to confirm (un)subscribing `service`, which the question names."""
+    change = {"kind": kind, "code": service["code"], "name": service["name"]}
+    return ask_to_confirm(turn, response, change, service=service["name"], **values)
 
 
 class ActionCheckServices(AccountAction):
@@ -97,12 +108,7 @@ class ActionUnsubscribeService(AccountAction):
             else:
                 turn.say("utter_service_not_subscribed", service=service["name"])
             return []
-        return ask_to_confirm(
-            turn,
-            "utter_confirm_unsubscribe",
-            {"kind": "unsubscribe", "code": service["code"], "name": service["name"]},
-            service=service["name"],
-        )
+        return _confirm(turn, "utter_confirm_unsubscribe", "unsubscribe", service)
 
 
 class ActionSubscribeService(AccountAction):
@@ -120,35 +126,43 @@ class ActionSubscribeService(AccountAction):
         if current is not None:
             turn.say("utter_already_subscribed", service=service["name"])
             return []
-        return ask_to_confirm(
-            turn,
-            "utter_confirm_subscribe",
-            {"kind": "subscribe", "code": service["code"], "name": service["name"]},
-            service=service["name"],
-            fee=fee_text(turn, service),
+        return _confirm(
+            turn, "utter_confirm_subscribe", "subscribe", service, fee=fee_text(turn, service)
         )
 
 
-@applies("unsubscribe")
-async def unsubscribe(turn: AccountTurn, change: dict[str, Any]) -> None:
+# A confirmed (un)subscription the account service refuses because it already is so (done
+# meanwhile, on another channel): what the customer is told instead, by the refusal's code.
+_ALREADY_SO = {
+    "not_subscribed": "utter_service_not_subscribed",
+    "already_subscribed": "utter_already_subscribed",
+}
+
+
+async def _applied(
+    turn: AccountTurn, change: Change, request: ServiceRequest, already_so: str
+) -> dict[str, Any] | None:
+    """The account service's result of the change; None when it refused it as `already_so`,
+    which is said instead. Other refusals are raised (actions/account_trouble.py)."""
     try:
-        result = await turn.client.unsubscribe(turn.number, change["code"])
+        return await request(turn.number, change["code"])
     except AccountRequestError as error:
-        if error.code != "not_subscribed":
+        if error.code != already_so:
             raise
-        turn.say("utter_service_not_subscribed", service=change["name"])
-        return
-    turn.say("utter_unsubscribed", service=result["name"], fee_stops=result["fee_stops"])
+        turn.say(_ALREADY_SO[already_so], service=change["name"])
+        return None
+
+
+@applies("unsubscribe")
+async def unsubscribe(turn: AccountTurn, change: Change) -> None:
+    result = await _applied(turn, change, turn.client.unsubscribe, "not_subscribed")
+    if result is not None:
+        turn.say("utter_unsubscribed", service=result["name"], fee_stops=result["fee_stops"])
 
 
 @applies("subscribe")
-async def subscribe(turn: AccountTurn, change: dict[str, Any]) -> None:
-    try:
-        result = await turn.client.subscribe(turn.number, change["code"])
-    except AccountRequestError as error:
-        if error.code != "already_subscribed":
-            raise
-        turn.say("utter_already_subscribed", service=change["name"])
-        return
-    service = result["service"]
-    turn.say("utter_subscribed", service=service["name"], fee=fee_text(turn, service))
+async def subscribe(turn: AccountTurn, change: Change) -> None:
+    result = await _applied(turn, change, turn.client.subscribe, "already_subscribed")
+    if result is not None:
+        service = result["service"]
+        turn.say("utter_subscribed", service=service["name"], fee=fee_text(turn, service))

@@ -63,6 +63,24 @@ def new_request(text: str, tracker: Tracker, domain: DomainDict) -> str | None:
     return account_requests(domain).get(tracker.get_intent_of_latest_message() or "")
 
 
+def _not_an_answer(
+    slot: str,
+    invalid: str,
+    text: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: DomainDict,
+) -> dict[str, Any]:
+    """The slot left unanswered when `text` does not answer it: another account question
+    asked instead (`new_request`) is kept for after the verification; anything else is told
+    what is wrong with it (`invalid`, which asks again)."""
+    if request := new_request(text, tracker, domain):
+        dispatcher.utter_message(response="utter_after_verification")
+        return {slot: None, ACCOUNT_REQUEST: request}
+    dispatcher.utter_message(response=invalid)
+    return {slot: None}
+
+
 def _stop(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -128,19 +146,16 @@ class ValidateVerifyForm(FormValidationAction):
         text = str(value or "")
         number = parse_mobile_number(text)
         if number is None:
-            if request := new_request(text, tracker, domain):
-                dispatcher.utter_message(response="utter_after_verification")
-                return {PHONE_NUMBER: None, ACCOUNT_REQUEST: request}
-            dispatcher.utter_message(response="utter_invalid_phone_number")
-            return {PHONE_NUMBER: None}
+            invalid = "utter_invalid_phone_number"
+            return _not_an_answer(PHONE_NUMBER, invalid, text, dispatcher, tracker, domain)
         try:
             await AccountClient.shared().summary(number)
         except (AccountServiceUnavailable, AccountRequestError) as error:
-            if trouble_of(error) is Trouble.NOT_OURS and tracker.get_slot(NOT_OURS_TOLD):
-                # A second number that is not ours: what they can do, not another "请重新输入".
-                dispatcher.utter_message(response="utter_not_our_customer")
-                return {PHONE_NUMBER: None, VERIFICATION_STOPPED: True}
             if trouble_of(error) is Trouble.NOT_OURS:
+                if tracker.get_slot(NOT_OURS_TOLD):
+                    # A second number that is not ours: what they can do, not another "请重新输入".
+                    dispatcher.utter_message(response="utter_not_our_customer")
+                    return {PHONE_NUMBER: None, VERIFICATION_STOPPED: True}
                 dispatcher.utter_message(response="utter_not_our_number", number=number)
                 return {PHONE_NUMBER: None, NOT_OURS_TOLD: True}
             return _stop(dispatcher, tracker, error, "verification: number look-up", number)
@@ -158,12 +173,9 @@ class ValidateVerifyForm(FormValidationAction):
         password = typed_password(text)
         if not number:
             return {SERVICE_PASSWORD: None}
-        if password is None and (request := new_request(text, tracker, domain)):
-            dispatcher.utter_message(response="utter_after_verification")
-            return {SERVICE_PASSWORD: None, ACCOUNT_REQUEST: request}
         if password is None:
-            dispatcher.utter_message(response="utter_invalid_password_format")
-            return {SERVICE_PASSWORD: None}
+            invalid = "utter_invalid_password_format"
+            return _not_an_answer(SERVICE_PASSWORD, invalid, text, dispatcher, tracker, domain)
         try:
             await AccountClient.shared().verify(number, password)
         except (AccountServiceUnavailable, AccountRequestError) as error:

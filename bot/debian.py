@@ -10,12 +10,14 @@ import os
 import subprocess
 import sys
 
+from bot import settings
+
 APT_TIMEOUT_S = 900
 
 
 def apt_get(*args: str) -> bool:
     """One non-interactive `apt-get ARGS`; True when it succeeded. Its output goes to ours."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    env = {**settings.environment(), "DEBIAN_FRONTEND": "noninteractive"}
     try:
         done = subprocess.run(
             ["apt-get", *args],

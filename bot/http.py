@@ -25,7 +25,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as sanic_json
 
-from bot.privacy import mask_phone_numbers, protect_process_logs
+from bot.phone import mask_phone_numbers
+from bot.privacy import protect_process_logs
 
 # The token a request needs, by path, or None when the path is open (health, a web page).
 TokenGuard = Callable[[Request | None], str | None]
@@ -56,6 +57,16 @@ def is_authorized(request: Request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(
         credentials.strip().encode("utf-8", "surrogatepass"), token.encode()
     )
+
+
+def require_distinct_tokens(service: str, tokens: Mapping[str, str]) -> None:
+    """A service's tokens (or key and secret), by what each is called: a ValueError unless all
+    are non-empty and no two are the same, so that none can stand in for another."""
+    names = " and ".join(tokens)
+    if not all(tokens.values()):
+        raise ValueError(f"{service} needs {names}, non-empty")
+    if len(set(tokens.values())) < len(tokens):
+        raise ValueError(f"{names} must differ")
 
 
 def tokens_by_prefix(tokens: Mapping[str, str]) -> TokenGuard:

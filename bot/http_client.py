@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.privacy import mask_phone_numbers
+from bot.phone import mask_phone_numbers
 
 # Idle keep-alive connections are closed after this long: under Sanic's 5 s keep-alive timeout.
 KEEPALIVE_S = 4.0
@@ -73,19 +73,21 @@ async def close_shared() -> None:
 
 
 class JsonServiceClient:
-    """Bearer-token JSON calls; subclasses name the service, its logger and its errors."""
+    """Bearer-token JSON calls; subclasses name the service, its errors and how long a call
+    may take unless the caller says (`default_timeout_s`). Each logs on the logger of the
+    module that defines it (bot.accounts.client, …)."""
 
     service_name: ClassVar[str] = "service"
-    logger: ClassVar[logging.Logger] = logging.getLogger("bot.http_client")
     unavailable: ClassVar[type[ServiceUnavailable]] = ServiceUnavailable
     request_error: ClassVar[type[ServiceRequestError]] = ServiceRequestError
+    default_timeout_s: ClassVar[float] = 3.0
     # Refusals that are ordinary answers (no handoff for this conversation): DEBUG, not INFO.
     routine_refusals: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, token: str, timeout_s: float | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self.timeout_s = timeout_s
+        self.timeout_s = self.default_timeout_s if timeout_s is None else timeout_s
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._release: weakref.finalize | None = None
@@ -108,6 +110,10 @@ class JsonServiceClient:
 
     def _config(self) -> tuple[str, str, float]:
         return self.base_url, self._token, self.timeout_s
+
+    @property
+    def logger(self) -> logging.Logger:
+        return logging.getLogger(type(self).__module__)
 
     async def _pooled(self) -> aiohttp.ClientSession:
         """This loop's session, made on first use; one bound to another loop is replaced."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import re
 
-# 11 digits starting 1[3-9], not part of a longer run of digits (ticket ids, timestamps).
-_MOBILE_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+from bot.phone import mask_phone_numbers
+
 # A resident ID card: 17 digits and a digit or X.
 _ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])")
 # Six digits alone: a service password (or the digits of one, full-width ones too).
@@ -23,11 +23,6 @@ _PASSWORD_LIKE = re.compile(r"(?<![0-9０-９*])[0-9０-９]{6}(?![0-9０-９*])
 PROCESS_LOGGERS = ("", "sanic.root", "sanic.error", "sanic.access")
 # What every record has; anything else was added with `extra=` (Sanic's access log: request).
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
-
-
-def mask_phone_numbers(text: str) -> str:
-    """Replaces the middle four digits of every mobile number in `text` with asterisks."""
-    return _MOBILE_NUMBER.sub(r"\1****\2", text)
 
 
 def mask_personal_data(text: str) -> str:

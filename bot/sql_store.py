@@ -1,5 +1,5 @@
 """What the services' stores share: one connection to SQLite or PostgreSQL, transactions, the
-schema check, and refusals that name an API error code.
+schema check and the injected clock (the refusals they raise are bot/service_errors.py's).
 
 A store opens a SQLite file (a `Path`), or a PostgreSQL database (a `postgresql://…` URL, what
 the account service's production profile uses: ACCOUNTS_DATABASE_URL). Its SQL is written once,
@@ -42,11 +42,12 @@ import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit, urlunsplit
+
+from bot.clock import Clock, local_now
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,6 @@ DDL_TOKENS = {
         "{rowid_column}": ",\n        rowid BIGINT GENERATED ALWAYS AS IDENTITY",
     },
 }
-
-
-def local_now() -> datetime:
-    return datetime.now(timezone.utc).astimezone()
 
 
 def is_database_url(location: Path | str) -> bool:
@@ -93,22 +90,6 @@ class SchemaMismatch(RuntimeError):
 
 class StoreUnavailable(RuntimeError):
     """The database server cannot be reached (or the connection broke mid-transaction)."""
-
-
-class ServiceError(Exception):
-    """A refusal the API reports to the caller: `code` is the API's error code, explained in
-    English by the subclass's `messages`."""
-
-    messages: ClassVar[dict[str, str]] = {}
-
-    def __init__(self, code: str, **details: Any) -> None:
-        self.code = code
-        self.message = self.messages.get(code, code)
-        self.details = details
-        super().__init__(code)
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message, **self.details}
 
 
 class Row(Protocol):
@@ -360,22 +341,42 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+# -- rows ---------------------------------------------------------------------------------------
+
+
+def columns(row: Row, names: Iterable[str]) -> dict[str, Any]:
+    """The named columns of a row, in that order: what an API answer shows of it."""
+    return {name: row[name] for name in names}
+
+
+def insert_row(conn: Connection, table: str, values: dict[str, Any]) -> Row:
+    """Inserts one row into a table with an auto-numbered `id` and reads it back, defaults
+    filled in. `table` and the column names are the code's own, never input."""
+    placeholders = ", ".join("?" * len(values))
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders})", tuple(values.values())
+    )
+    return conn.execute(f"SELECT * FROM {table} WHERE id = ?", (cursor.lastrowid,)).fetchone()
+
+
 # -- the store ----------------------------------------------------------------------------------
 
 
 class SqlStore:
     """Base of the stores: subclasses give `schema` (with a `meta` table; `DDL_TOKENS` where
     SQLite and PostgreSQL differ), a `made_by` and an `afresh` hint for the schema check, and
-    fill a new database in `_populate`. `location` is a SQLite file or a postgresql:// URL."""
+    fill a new database in `_populate`. `location` is a SQLite file or a postgresql:// URL;
+    `now` is the clock the store's records are stamped with (`_now`)."""
 
     schema: ClassVar[tuple[str, ...]]
     schema_version: ClassVar[str] = "1"
     made_by: ClassVar[str]
     afresh: ClassVar[str]
 
-    def __init__(self, location: Path | str) -> None:
+    def __init__(self, location: Path | str, now: Clock = local_now) -> None:
         self.backend = backend_for(location)
         self.location = location
+        self._now = now
         self._lock = threading.RLock()
         # The writers' lock on PostgreSQL: one per kind of store (a signed 64-bit key).
         self._lock_key = zlib.crc32(type(self).__name__.encode())

@@ -10,7 +10,8 @@ placeholder.
 Configured in endpoints.yml by one address, TRACKER_STORE_URL: `sqlite:////abs/path` (`make
 run`: var/tracker.sqlite3) or `postgresql://user:password@host:port/db` (`make run-prod`, a
 cluster). Connections are checked before use, so that after a database restart the next
-message works again without restarting Rasa.
+message works again without restarting Rasa. (The address, the connection check and the hook
+on what is written reach into Rasa's SQLTrackerStore: bot/rasa_compat/tracker_store.py.)
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_compat.tracker_store import FilteringSQLTrackerStore
 
 PASSWORD_SLOT = "service_password"
 REQUESTED_SLOT = "requested_slot"
@@ -64,37 +63,6 @@ def without_passwords(events: list[Event], first: int) -> Iterator[Event]:
             yield event
 
 
-def url_settings(url: str) -> dict[str, Any]:
-    """SQLTrackerStore's settings (dialect, host, port, db, username, password) from one
-    address."""
-    parsed = sa.engine.make_url(url)
-    return {
-        "dialect": parsed.drivername,
-        "host": parsed.host,
-        "port": parsed.port,
-        "db": parsed.database,
-        "username": parsed.username,
-        "password": parsed.password,
-    }
-
-
-class RedactingSQLTrackerStore(SQLTrackerStore):
-    def __init__(
-        self, domain: Domain | None = None, host: str | None = None, **kwargs: Any
-    ) -> None:
-        """`host` is endpoints.yml's `url` (Rasa passes a custom store's url as `host`)."""
-        if host and "://" in host:
-            kwargs = {**kwargs, **url_settings(host)}
-            host = kwargs.pop("host")
-        super().__init__(domain, host=host, **kwargs)
-        # Rasa's engine reuses pooled connections blindly: one dead connection per pool slot
-        # after a database restart would fail a customer's message each.
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        new = sum(1 for _ in super()._additional_events(session, tracker))
-        events = list(tracker.events)
-        return without_passwords(events, len(events) - new)
+class RedactingSQLTrackerStore(FilteringSQLTrackerStore):
+    def events_to_store(self, events: list[Event], first: int) -> Iterator[Event]:
+        return without_passwords(events, first)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -19,14 +16,17 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot import settings
 from bot.accounts.client import AccountClient
 from bot.accounts.store import AccountStore
 from bot.cluster.postgres import LocalPostgres
 from bot.ports import free_port
-from bot.settings import sqlite_url
+from bot.processes import NotReady, Process, is_up, python_module
+from bot.settings import STACK_PORTS, stack_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 240
+SERVICE_READY_TIMEOUT_S = 30
 # The demo customers (bot/accounts/seed.yml) and their service passwords.
 DEMO_PASSWORDS = {"13800138000": "258013", "13900139000": "369024", "13700137000": "147036"}
 DEMO_NUMBERS = tuple(DEMO_PASSWORDS)
@@ -52,7 +52,7 @@ def running_account_service(folder: Path) -> Iterator[RunningService]:
     db_path = folder / "not-yet" / "accounts.sqlite3"  # the service creates the folder
     log_path = folder / "service.log"
     env = {
-        **os.environ,
+        **settings.environment(),
         "ACCOUNTS_HOST": "127.0.0.1",
         "ACCOUNTS_PORT": str(port),
         "ACCOUNTS_DB": str(db_path),
@@ -66,38 +66,36 @@ def running_account_service(folder: Path) -> Iterator[RunningService]:
 @contextmanager
 def service_process(
     module: str, env: dict[str, str], log_path: Path, health_url: str
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> Iterator[Process]:
     """`python -m MODULE` as `make run` starts it, ready once `health_url` answers; stopped
     with Ctrl-C (SIGINT) at the end. Its output is appended to `log_path`."""
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
+    process = Process(module, python_module(module), env, health_url, log_path).start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{module} exited: {log_path.read_text()}")
-            try:
-                if requests.get(health_url, timeout=1).ok:
-                    break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"not ready in 30 s: {log_path.read_text()}") from None
-                time.sleep(0.1)  # polling for start-up, not waiting for a result
+        process.wait_ready(SERVICE_READY_TIMEOUT_S)
         yield process
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.stop()
+
+
+def run_module(
+    module: str, env: dict[str, str], *args: str, timeout_s: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS` to its end, as an operator runs it (or as a service refuses to
+    start), with its output captured as text."""
+    return subprocess.run(
+        python_module(module, *args),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
 
 
 @dataclass
 class RunningAssistant:
-    process: subprocess.Popen[bytes]
+    process: Process
     rasa_port: int
     action_port: int
     accounts_db: Path
@@ -143,9 +141,7 @@ class RunningAssistant:
             store.subscribe(DEMO_NUMBERS[0], "cailing")
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.wait(timeout=timeout)
+        return self.process.stop(sig, timeout)
 
 
 def start_assistant(
@@ -159,75 +155,55 @@ def start_assistant(
     twice: a restart); waits until ready. `accounts_url` points the actions at another account
     service (one that fails, say) than the one started; `extra_env` sets more of the
     environment."""
-    rasa_port, action_port, accounts_port, desk_port, sms_port = (free_port() for _ in range(5))
-    accounts_db = log_path.parent / "accounts.sqlite3"
+    ports = {setting: free_port() for setting in STACK_PORTS}
     agent_token = uuid.uuid4().hex
     env = {
-        **os.environ,
-        "RASA_PORT": str(rasa_port),
-        "ACTION_PORT": str(action_port),
-        "ACCOUNTS_PORT": str(accounts_port),
-        "ACCOUNTS_DB": str(accounts_db),
-        "HANDOFF_PORT": str(desk_port),
-        "HANDOFF_DB": str(log_path.parent / "handoff.sqlite3"),
+        **stack_environment(log_path.parent, ports),
         "AGENT_TOKEN": agent_token,
-        "SMS_GATEWAY_PORT": str(sms_port),
-        "SMS_GATEWAY_DB": str(log_path.parent / "smsgateway.sqlite3"),
-        "SMS_BRIDGE_DB": str(log_path.parent / "sms.sqlite3"),
         "SMS_WEBHOOK_SECRET": uuid.uuid4().hex,
-        "TRACKER_STORE_URL": sqlite_url(log_path.parent / "tracker.sqlite3"),
-        "LOCK_STORE_URL": "memory://",
     }
-    for inherited in (
-        "ACCOUNTS_DATABASE_URL",
-        "ACCOUNTS_TOKEN",
-        "ACTION_TOKEN",
-        "ACCOUNTS_URL",
-        "HANDOFF_TOKEN",
-        "HANDOFF_URL",
-        "SMS_GATEWAY_URL",
-        "SMS_GATEWAY_SEND_URL",
-        "SMS_GATEWAY_KEY",
-        "WEBCHAT_ORIGINS",
-    ):
-        env.pop(inherited, None)
     if accounts_url:
         env["ACCOUNTS_URL"] = accounts_url
     env.update(extra_env or {})
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
+    log_path.unlink(missing_ok=True)
+    process = Process(module, python_module(module), env, log_path=log_path).start()
     assistant = RunningAssistant(
         process,
-        rasa_port,
-        action_port,
-        accounts_db,
+        ports["RASA_PORT"],
+        ports["ACTION_PORT"],
+        log_path.parent / "accounts.sqlite3",
         log_path,
-        f"http://127.0.0.1:{desk_port}",
+        f"http://127.0.0.1:{ports['HANDOFF_PORT']}",
         agent_token,
-        f"http://127.0.0.1:{sms_port}",
+        f"http://127.0.0.1:{ports['SMS_GATEWAY_PORT']}",
         env["SMS_WEBHOOK_SECRET"],
     )
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"assistant exited early; see {log_path}")
-        try:
-            if requests.get(assistant.rest_url.removesuffix("webhook"), timeout=2).ok:
-                return assistant
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    assistant.stop()
-    raise RuntimeError(f"assistant not ready after {READY_TIMEOUT_S} s; see {log_path}")
+    try:
+        process.wait_until(
+            lambda: is_up(assistant.rest_url.removesuffix("webhook")), READY_TIMEOUT_S
+        )
+    except NotReady as error:
+        assistant.stop()
+        raise RuntimeError(f"assistant not started: {error}") from None
+    return assistant
+
+
+@contextmanager
+def running_assistant(
+    log_path: Path, accounts_url: str | None = None
+) -> Iterator[RunningAssistant]:
+    """`start_assistant`, stopped at the end."""
+    running = start_assistant(log_path, accounts_url)
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
-    running = start_assistant(tmp_path_factory.mktemp("assistant") / "run.log")
-    yield running
-    running.stop()
+    with running_assistant(tmp_path_factory.mktemp("assistant") / "run.log") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -248,7 +224,7 @@ def local_postgres() -> Iterator[LocalPostgres]:
         server.start()
     except RuntimeError as error:
         shutil.rmtree(folder, ignore_errors=True)
-        if os.environ.get("CI"):
+        if settings.given("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests: {error}", pytrace=False)
         pytest.skip(f"no PostgreSQL server for the tests: {error}")
     try:

@@ -4,9 +4,8 @@
     python -m bot.accounts unlock NUMBER    # lift a password lock (works while serving)
     python -m bot.accounts reset            # delete the database; the next start seeds it
 
-Configuration from the environment (docs/account_service_api.md): ACCOUNTS_HOST (127.0.0.1),
-ACCOUNTS_PORT (8088), ACCOUNTS_TOKEN (required to serve), and the database: ACCOUNTS_DB, a
-SQLite file (var/accounts.sqlite3), unless ACCOUNTS_DATABASE_URL names a PostgreSQL database
+Settings: ACCOUNTS_* in docs/configuration.md; ACCOUNTS_TOKEN is required to serve. The
+database is the SQLite file ACCOUNTS_DB unless ACCOUNTS_DATABASE_URL names a PostgreSQL database
 (postgresql://user:password@host:port/database; it must exist, the service creates and seeds
 its tables), which several service processes may share. The commands use the same database.
 """
@@ -14,27 +13,24 @@ its tables), which several service processes may share. The commands use the sam
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
+from bot import settings
 from bot.accounts.app import create_app
-from bot.accounts.store import TABLES, AccountStore, NotFound, is_valid_number
+from bot.accounts.store import TABLES, AccountStore
 from bot.http import serve as serve_app
-from bot.settings import env_port
+from bot.phone import is_mobile_number
+from bot.service_errors import NotFound
 from bot.sql_store import backend_for, connect, is_database_url
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8088
-DEFAULT_DB = "var/accounts.sqlite3"
 
 
 def db_path() -> Path:
-    return Path(os.environ.get("ACCOUNTS_DB") or DEFAULT_DB)
+    return settings.path("ACCOUNTS_DB")
 
 
 def database_url() -> str | None:
     """ACCOUNTS_DATABASE_URL when set (it must be a postgresql:// URL), else None."""
-    url = os.environ.get("ACCOUNTS_DATABASE_URL") or None
+    url = settings.value("ACCOUNTS_DATABASE_URL") or None
     if url is not None and not is_database_url(url):
         raise SystemExit("ACCOUNTS_DATABASE_URL must be a postgresql://user:password@host/db URL")
     return url
@@ -51,14 +47,10 @@ def described(where: Path | str) -> str:
 
 
 def serve() -> None:
-    token = os.environ.get("ACCOUNTS_TOKEN", "")
-    if not token:
-        raise SystemExit(
-            "ACCOUNTS_TOKEN is not set: the account service refuses to start without the token "
-            "its callers must send (`make run` generates one)."
-        )
-    host = os.environ.get("ACCOUNTS_HOST") or DEFAULT_HOST
-    listen_port, where = env_port("ACCOUNTS_PORT", DEFAULT_PORT), location()
+    (token,) = settings.distinct_secrets(
+        "account service", {"ACCOUNTS_TOKEN": "the token its callers must send"}, if_equal=""
+    )
+    (host, listen_port), where = settings.listen_address("ACCOUNTS"), location()
     if isinstance(where, Path):
         where.parent.mkdir(parents=True, exist_ok=True)
     store = AccountStore(where)
@@ -67,7 +59,7 @@ def serve() -> None:
 
 
 def unlock(number: str) -> None:
-    if not is_valid_number(number):
+    if not is_mobile_number(number):
         raise SystemExit(f"{number!r} is not a mobile number (11 digits starting 13-19)")
     where = location()
     if isinstance(where, Path) and not where.exists():

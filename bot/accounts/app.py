@@ -22,24 +22,17 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.accounts.store import (
-    AccountError,
-    AccountStore,
-    Conflict,
-    InvalidInput,
-    Locked,
-    NotFound,
-    WrongPassword,
-    is_valid_number,
-)
+from bot.accounts.store import AccountStore
 from bot.http import JsonErrorHandler, json_object, require_tokens, respond, tokens_by_prefix
+from bot.phone import is_mobile_number
+from bot.service_errors import InvalidInput
+from bot.service_errors import refusal as service_refusal
 from bot.sql_store import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_NAME = "accounts"
 REQUEST_MAX_BYTES = 64 * 1024  # the largest body is a ticket's description
-STATUS_OF = {InvalidInput: 400, WrongPassword: 403, NotFound: 404, Conflict: 409, Locked: 423}
 UNAVAILABLE = {
     "error": "unavailable",
     "message": "The account database cannot be reached; try again shortly.",
@@ -50,15 +43,12 @@ def refusal(exception: Exception) -> tuple[int, dict[str, Any]] | None:
     """The store's refusals, with the status of their kind; 503 while the database is down."""
     if isinstance(exception, StoreUnavailable):
         return 503, dict(UNAVAILABLE)
-    if not isinstance(exception, AccountError):
-        return None
-    status = next(s for kind, s in STATUS_OF.items() if isinstance(exception, kind))
-    return status, exception.body()
+    return service_refusal(exception)
 
 
 def checked_number(number: str) -> str:
     """Refuses a malformed number before any look-up."""
-    if not is_valid_number(number):
+    if not is_mobile_number(number):
         raise InvalidInput("invalid_number")
     return number
 

@@ -11,13 +11,10 @@ client. Logs carry the masked number only, never a password or a response body.
 
 from __future__ import annotations
 
-import logging
-import os
 from typing import Any
 
+from bot import settings
 from bot.http_client import JsonServiceClient, ServiceRequestError, ServiceUnavailable, segment
-
-DEFAULT_URL = "http://127.0.0.1:8088"
 
 
 class AccountServiceUnavailable(ServiceUnavailable):
@@ -30,18 +27,13 @@ class AccountRequestError(ServiceRequestError):
 
 class AccountClient(JsonServiceClient):
     service_name = "account service"
-    logger = logging.getLogger("bot.accounts.client")
     unavailable = AccountServiceUnavailable
     request_error = AccountRequestError
-
-    def __init__(self, base_url: str, token: str, timeout_s: float = 3.0) -> None:
-        super().__init__(base_url, token, timeout_s)
+    default_timeout_s = 3.0
 
     @classmethod
     def from_env(cls) -> AccountClient:
-        return cls(
-            os.environ.get("ACCOUNTS_URL") or DEFAULT_URL, os.environ.get("ACCOUNTS_TOKEN", "")
-        )
+        return cls(settings.value("ACCOUNTS_URL"), settings.given("ACCOUNTS_TOKEN"))
 
     def _account(self, number: str, *rest: str) -> str:
         return "/".join(("/v1/accounts", segment(number), *(segment(part) for part in rest)))

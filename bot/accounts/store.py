@@ -5,7 +5,7 @@ database (ACCOUNTS_DATABASE_URL, postgresql://…, the production profile, where
 processes share it): the same SQL and logic on both, through bot/sql_store.py.
 
 Each public method is one API operation and returns the JSON-ready answer (plain dicts), or
-raises an `AccountError` subclass that names the API error code (or `StoreUnavailable` when
+raises a refusal that names the API error code (bot/service_errors.py) (or `StoreUnavailable` when
 the database server cannot be reached). Every write is one transaction holding the store's
 write lock from its start (SQLite's `BEGIN IMMEDIATE`, an advisory lock on PostgreSQL), rolled
 back on any exception, so a crash mid-request leaves the data as it was before or after.
@@ -32,14 +32,15 @@ from typing import Any
 import yaml
 
 from bot.catalogue import catalogue_data
-from bot.months import month_key, months_before
-from bot.sql_store import Connection, Row, ServiceError, SqlStore, local_now
+from bot.clock import Clock, local_now
+from bot.months import first_of_next_month, is_month_key, month_key, months_before
+from bot.phone import is_mobile_number
+from bot.service_errors import Conflict, InvalidInput, NotFound, ServiceError
+from bot.sql_store import Connection, Row, SqlStore
 
 SEED_FILE = Path(__file__).with_name("seed.yml")
 SCHEMA_VERSION = "1"
 
-NUMBER_PATTERN = re.compile(r"1[3-9][0-9]{9}")
-MONTH_PATTERN = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 PASSWORD_PATTERN = re.compile(r"[0-9]{6}")
 
 MAX_PASSWORD_ATTEMPTS = 3
@@ -56,74 +57,30 @@ STATUS_TEXT = {
     "suspended": "欠费停机（双向停机）",
 }
 
-ERROR_MESSAGES = {
-    "invalid_number": "A number is 11 digits starting 13-19.",
-    "invalid_body": "The request body must be a JSON object with the documented fields.",
-    "invalid_password": "A service password is 6 digits.",
-    "invalid_month": "A month is YYYY-MM.",
-    "invalid_category": "Unknown ticket category.",
-    "not_found": "This number is not a customer of this operator.",
-    "no_bill": "There is no bill for this month.",
-    "unknown_service": "No such service.",
-    "unknown_plan": "No such plan.",
-    "unknown_ticket": "No such ticket.",
-    "already_subscribed": "The service is already subscribed.",
-    "not_subscribed": "The service is not subscribed.",
-    "same_plan": "The number is already on this plan.",
-    "downgrade_in_contract": "A plan cannot be downgraded during a contract.",
-    "wrong_password": "Wrong service password.",
-    "locked": "Too many wrong passwords; the number is locked for a while.",
-}
 
+class WrongPassword(ServiceError):
+    """Wrong service password; `attempts_left` before the number is locked."""
 
-class AccountError(ServiceError):
-    """A refusal of the account service's API."""
-
-    messages = ERROR_MESSAGES
-
-
-class InvalidInput(AccountError):
-    """Malformed input (400)."""
-
-
-class NotFound(AccountError):
-    """Nothing by that name (404)."""
-
-    def __init__(self, code: str = "not_found", **details: Any) -> None:
-        super().__init__(code, **details)
-
-
-class Conflict(AccountError):
-    """The request contradicts the account's state (409)."""
-
-
-class WrongPassword(AccountError):
-    """Wrong service password (403); `attempts_left` before the number is locked."""
+    status = 403
 
     def __init__(self, attempts_left: int) -> None:
         super().__init__("wrong_password", attempts_left=attempts_left)
         self.attempts_left = attempts_left
 
 
-class Locked(AccountError):
-    """The number is locked after too many wrong passwords (423)."""
+class Locked(ServiceError):
+    """The number is locked after too many wrong passwords."""
+
+    status = 423
 
     def __init__(self, until: datetime) -> None:
         super().__init__("locked", locked_until=until.isoformat(timespec="seconds"))
         self.until = until
 
 
-def is_valid_number(number: str) -> bool:
-    return NUMBER_PATTERN.fullmatch(number) is not None
-
-
 def mask_owner(owner: str) -> str:
     """The owner's name as the API shows it: 张伟 → 张*."""
     return owner[:1] + "*"
-
-
-def first_of_next_month(day: date) -> date:
-    return months_before(day, -1)
 
 
 def previous_month_key(day: date) -> str:
@@ -295,13 +252,12 @@ class AccountStore(SqlStore):
         self,
         location: Path | str,
         today: Callable[[], date] = date.today,
-        now: Callable[[], datetime] = local_now,
+        now: Clock = local_now,
         seed_file: Path = SEED_FILE,
     ) -> None:
         self._today = today
-        self._now = now
         self._seed_file = seed_file
-        super().__init__(location)
+        super().__init__(location, now)
 
     # -- seeding ------------------------------------------------------------------------------
 
@@ -410,11 +366,11 @@ class AccountStore(SqlStore):
         )
 
     def _account(self, conn: Connection, number: str) -> Account:
-        if not is_valid_number(number):
+        if not is_mobile_number(number):
             raise InvalidInput("invalid_number")
         row = conn.execute("SELECT * FROM accounts WHERE number = ?", (number,)).fetchone()
         if row is None:
-            raise NotFound()
+            raise NotFound("not_found")
         plan = self._plan(conn, row["plan_code"])
         pending = self._plan(conn, row["pending_plan_code"]) if row["pending_plan_code"] else None
         effective = date.fromisoformat(row["pending_effective"]) if pending else None
@@ -531,7 +487,7 @@ class AccountStore(SqlStore):
 
     def bill(self, number: str, month: str) -> dict[str, Any]:
         """A stored (final) bill, or this month's running total computed from usage."""
-        if MONTH_PATTERN.fullmatch(month) is None:
+        if not is_month_key(month):
             raise InvalidInput("invalid_month")
         with self._read() as conn:
             account = self._account(conn, number)
@@ -769,7 +725,7 @@ class AccountStore(SqlStore):
         """
         if not isinstance(password, str) or PASSWORD_PATTERN.fullmatch(password) is None:
             raise InvalidInput("invalid_password")
-        refusal: AccountError | None = None
+        refusal: ServiceError | None = None
         with self._write() as conn:
             account = self._account(conn, number)
             now = self._now()

@@ -6,15 +6,13 @@ as `?token=` (how Rasa sends endpoints.yml's `token`) or `Authorization: Bearer`
 anyone reaching the port could run our actions, which call the account service with our token,
 on a forged tracker. Wrong or missing: 401 `{"error": "unauthorized"}` before any action runs.
 
-Configuration from the environment: ACTION_HOST (127.0.0.1), ACTION_PORT (5055), ACTION_TOKEN
-(required), ACTION_WORKERS (1; Sanic worker processes sharing the port, 2 in `make run-prod`).
+Settings: ACTION_* in docs/configuration.md; ACTION_TOKEN is required.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import os
 import sys
 
 from rasa_sdk.endpoint import create_app
@@ -24,14 +22,12 @@ from sanic.exceptions import MethodNotSupported, NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import settings
 from bot.http import configure_service_logging, is_authorized, unauthorized, where
 from bot.http_client import close_shared
 from bot.privacy import protect_process_logs
-from bot.settings import distinct_secrets, env_count, env_port
 
 ACTIONS_PACKAGE = "actions"
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5055
 # The query parameter Rasa puts endpoints.yml's `token` in (EndpointConfig's `token_name`).
 TOKEN_PARAMETER = "token"
 OPEN = ("GET", "/health")  # run.py's readiness check
@@ -41,7 +37,7 @@ logger = logging.getLogger("bot.actionserver")
 
 def action_token() -> str:
     """Without it anyone who reaches the port could run our actions."""
-    (token,) = distinct_secrets(
+    (token,) = settings.distinct_secrets(
         "action server",
         {"ACTION_TOKEN": "the token Rasa sends with every action call"},
         if_equal="",  # a single secret: nothing to compare
@@ -103,8 +99,7 @@ def log_to_stderr() -> None:
 
 def main() -> None:
     token = action_token()
-    host = os.environ.get("ACTION_HOST") or DEFAULT_HOST
-    listen_port = env_port("ACTION_PORT", DEFAULT_PORT)
+    host, listen_port = settings.listen_address("ACTION")
     log_to_stderr()
     # As `rasa run actions` makes it: no CORS origins (Rasa calls server to server), no reload.
     app = create_app(ACTIONS_PACKAGE, cors_origins=None, auto_reload=False)
@@ -115,7 +110,7 @@ def main() -> None:
     app.run(
         host=host,
         port=listen_port,
-        workers=env_count("ACTION_WORKERS", 1),
+        workers=settings.count("ACTION_WORKERS"),
         debug=False,
         access_log=False,
         auto_reload=False,

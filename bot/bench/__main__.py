@@ -9,19 +9,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot import settings
 from bot.bench import report
 from bot.bench.load import MIX, TIMEOUT_S, LevelRun, run_level
 from bot.bench.processes import ROOT, Profile, start_baseline, start_ours, start_prod
 from bot.cli.train import model_path, training_record
 
-DEFAULT_SECONDS = 30.0
 DEFAULT_WARMUP_S = 5.0
 DEFAULT_LEVELS = (1, 10, 50)
 OUT = ROOT / "results" / "bench"
@@ -32,7 +31,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--seconds",
         type=float,
-        default=float(os.environ.get("BENCH_SECONDS") or DEFAULT_SECONDS),
+        default=settings.seconds("BENCH_SECONDS"),
         help="measured seconds per level (BENCH_SECONDS; default %(default)s)",
     )
     parser.add_argument("--warmup", type=float, default=DEFAULT_WARMUP_S, help="seconds")

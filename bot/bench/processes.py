@@ -1,19 +1,16 @@
 """Starts the two profiles on free ports, measures start-up to a real answer, reads memory.
 
-Ours is `python -m bot.cli.run` with the environment tests/conftest.py `start_assistant`
-gives it. The baseline is what a plain Rasa deployment of the same model runs: `rasa run`
-with Rasa's defaults (its own REST channel, in-memory tracker and lock stores) and the same
-action server, account service and agent desk as separate processes, started in the order the
-supervisor starts them.
+Ours is `python -m bot.cli.run` with the environment the tests start it with
+(`bot.settings.stack_environment`). The baseline is what a plain Rasa deployment of the same
+model runs: `rasa run` with Rasa's defaults (its own REST channel, in-memory tracker and lock
+stores) and the same action server, account service and agent desk as separate processes,
+started in the order the supervisor starts them.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,40 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.cli import rasa_command, rasa_environment
-from bot.cli.run import is_up
 from bot.ports import consecutive_free_ports, free_port
-from bot.settings import sqlite_url
+from bot.processes import Process, python_module, stop_all
+from bot.settings import STACK_PORTS, fresh_environment, stack_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 240
 STOP_TIMEOUT_S = 30
 PROBE_TEXT = "彩铃怎么收费"
 PROBE_EXPECT = "元"
-# Secrets and addresses a parent shell may hold: every profile makes up its own.
-INHERITED = (
-    "ACCOUNTS_TOKEN",
-    "ACTION_TOKEN",
-    "ACTION_ENDPOINT_URL",
-    "ACCOUNTS_URL",
-    "HANDOFF_TOKEN",
-    "HANDOFF_URL",
-    "AGENT_TOKEN",
-    "SMS_GATEWAY_URL",
-    "SMS_GATEWAY_SEND_URL",
-    "SMS_GATEWAY_KEY",
-    "SMS_WEBHOOK_SECRET",
-    "WEBCHAT_ORIGINS",
-    "TRACKER_STORE_URL",
-    "LOCK_STORE_URL",
-)
-
-
-def clean_environment(base: dict[str, str] | None = None) -> dict[str, str]:
-    """`base` (this process's environment) without the secrets and addresses of INHERITED."""
-    env = dict(os.environ if base is None else base)
-    for name in INHERITED:
-        env.pop(name, None)
-    return env
 
 
 # -- /proc ---------------------------------------------------------------------------------
@@ -148,19 +120,6 @@ def answers(rest_url: str, timeout_s: float = 5.0) -> bool:
     return any(PROBE_EXPECT in str(reply.get("text") or "") for reply in replies)
 
 
-def wait_for(
-    check: Callable[[], bool], processes: list[subprocess.Popen[bytes]], what: str
-) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while not check():
-        for process in processes:
-            if process.poll() is not None:
-                raise RuntimeError(f"{what}: a process exited with {process.returncode}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what}: not ready after {READY_TIMEOUT_S} s")
-        time.sleep(0.2)
-
-
 # -- profiles ------------------------------------------------------------------------------
 
 
@@ -171,13 +130,13 @@ class Profile:
     name: str
     rest_url: str
     log_path: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
     startup_s: float | None = None
     # Servers the profile started as daemons (PostgreSQL), not as children: their main pids.
     daemons: Callable[[], list[int]] = lambda: []
 
     def pids(self) -> list[int]:
-        roots = [process.pid for process in self.processes] + self.daemons()
+        roots = [process.pid for process in self.processes if process.popen] + self.daemons()
         return [pid for root in roots for pid in process_tree(root)]
 
     def memory(self) -> dict[str, float]:
@@ -186,16 +145,7 @@ class Profile:
 
     def stop(self) -> None:
         """Ctrl-C to each process we started, the last started first; killed if it hangs."""
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        for process in reversed(self.processes):
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(self.processes, signal.SIGINT, STOP_TIMEOUT_S)
 
 
 def start_prod(folder: Path, log_path: Path) -> Profile:
@@ -237,41 +187,21 @@ def start_ours(
     """`python -m bot.cli.run` as `make run` starts it (or `module`), on free ports with fresh
     databases in `folder`; `startup_s` is spawn → the REST channel answering a real question."""
     folder.mkdir(parents=True, exist_ok=True)
-    rasa_port = free_port()
-    env = {
-        **clean_environment(),
-        "RASA_PORT": str(rasa_port),
-        "ACTION_PORT": str(free_port()),
-        "ACCOUNTS_PORT": str(free_port()),
-        "ACCOUNTS_DB": str(folder / "accounts.sqlite3"),
-        "HANDOFF_PORT": str(free_port()),
-        "HANDOFF_DB": str(folder / "handoff.sqlite3"),
-        "AGENT_TOKEN": uuid.uuid4().hex,
-        "SMS_GATEWAY_PORT": str(free_port()),
-        "SMS_GATEWAY_DB": str(folder / "smsgateway.sqlite3"),
-        "SMS_BRIDGE_DB": str(folder / "sms.sqlite3"),
-        "TRACKER_STORE_URL": sqlite_url(folder / "tracker.sqlite3"),
-        "LOCK_STORE_URL": "memory://",
-        **(extra_env or {}),
-    }
+    ports = {setting: free_port() for setting in STACK_PORTS}
+    env = {**stack_environment(folder, ports), "AGENT_TOKEN": uuid.uuid4().hex, **(extra_env or {})}
     if module != "bot.cli.run":  # the production profile chooses its own stores
         for variable in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "ACCOUNTS_DATABASE_URL"):
             env.pop(variable, None)
-    profile = Profile(name, f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", log_path)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        started = time.monotonic()
-        profile.processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=log
-            )
-        )
+    rest_url = f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook"
+    profile = Profile(name, rest_url, log_path)
+    log_path.unlink(missing_ok=True)
+    process = Process(name, python_module(module), env, log_path=log_path).start()
+    profile.processes.append(process)
     try:
-        wait_for(lambda: answers(profile.rest_url), profile.processes, name)
+        profile.startup_s = process.wait_until(lambda: answers(rest_url), READY_TIMEOUT_S)
     except BaseException:
         profile.stop()
         raise
-    profile.startup_s = time.monotonic() - started
     return profile
 
 
@@ -294,7 +224,7 @@ def start_baseline(folder: Path, log_path: Path, model: Path) -> Profile:
     accounts_url = f"http://127.0.0.1:{ports['accounts']}"
     handoff_url = f"http://127.0.0.1:{ports['handoff']}"
     env = {
-        **clean_environment(rasa_environment()),  # what the supervisor gives its children
+        **fresh_environment(rasa_environment()),  # what the supervisor gives its children
         "ACCOUNTS_PORT": str(ports["accounts"]),
         "ACCOUNTS_DB": str(folder / "accounts.sqlite3"),
         "ACCOUNTS_TOKEN": uuid.uuid4().hex,
@@ -311,28 +241,36 @@ def start_baseline(folder: Path, log_path: Path, model: Path) -> Profile:
     rest_url = f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/webhook"
     profile = Profile("baseline", rest_url, log_path)
     services = [
-        ([sys.executable, "-m", "bot.accounts"], f"{accounts_url}/health"),
-        ([sys.executable, "-m", "bot.handoff"], f"{handoff_url}/health"),
-        ([sys.executable, "-m", "bot.actionserver"], f"http://127.0.0.1:{ports['action']}/health"),
+        Process(
+            "account service",
+            python_module("bot.accounts"),
+            env,
+            f"{accounts_url}/health",
+            log_path,
+        ),
+        Process("agent desk", python_module("bot.handoff"), env, f"{handoff_url}/health", log_path),
+        Process(
+            "action server",
+            python_module("bot.actionserver"),
+            env,
+            f"http://127.0.0.1:{ports['action']}/health",
+            log_path,
+        ),
     ]
     rasa = rasa_command(
         "run", "--model", str(model), "--port", str(ports["rasa"]),
         "--credentials", str(folder / "credentials.yml"),
         "--endpoints", str(folder / "endpoints.yml"),
     )  # fmt: skip
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.unlink(missing_ok=True)
     started = time.monotonic()
     try:
-        with log_path.open("wb") as log:
-            for command, health_url in services:
-                profile.processes.append(
-                    subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-                )
-                wait_for(lambda url=health_url: is_up(url), profile.processes, "baseline")
-            profile.processes.append(
-                subprocess.Popen(rasa, cwd=ROOT, env=env, stdout=log, stderr=log)
-            )
-        wait_for(lambda: answers(rest_url), profile.processes, "baseline")
+        for service in services:
+            profile.processes.append(service.start())
+            service.wait_ready(READY_TIMEOUT_S, profile.processes)
+        server = Process("rasa run", rasa, env, log_path=log_path).start()
+        profile.processes.append(server)
+        server.wait_until(lambda: answers(rest_url), READY_TIMEOUT_S, profile.processes)
     except BaseException:
         profile.stop()
         raise

@@ -28,8 +28,6 @@ import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.channels.gate import HandoffGate, OnNewMessage
-from bot.privacy import protect_process_logs
-from bot.rasa_patches import patch_rasa
 
 logger = logging.getLogger(__name__)
 
@@ -197,12 +195,7 @@ class InputGuard:
 
 def customer_pipeline(on_new_message: OnNewMessage, gate: HandoffGate) -> OnNewMessage:
     """Rasa's `on_new_message` as every customer channel must call it, behind the channel's
-    handoff gate (which the channel closes with its blueprint). Also masks personal
-    data in everything the Rasa server logs, Rasa's own loggers included (channels are set up
-    after Rasa and Sanic configured their logging), and installs our changes to Rasa
-    (bot/rasa_patches.py)."""
-    protect_process_logs()
-    patch_rasa()
+    handoff gate (which the channel closes with its blueprint)."""
     guard_rules = rules()
     answered = answer_or_apologise(on_new_message, guard_rules.texts["trouble"])
     return InputGuard(guard_rules).wrap(gate.wrap(answered))

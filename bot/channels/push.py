@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Blueprint, Sanic
 
+from bot import settings
 from bot.handoff.client import DeskClient, DeskRequestError, DeskUnavailable
 
 logger = logging.getLogger(__name__)
@@ -24,16 +24,14 @@ logger = logging.getLogger(__name__)
 Deliver = Callable[[str, list[str]], Awaitable[None]]
 Reachable = Callable[[], set[str]]
 
-DEFAULT_INTERVAL_S = 1.0
-
 
 class AgentPush:
     def __init__(
         self,
         desk: DeskClient,
         channel: str,
-        reachable: Reachable | None = None,
-        interval_s: float = DEFAULT_INTERVAL_S,
+        reachable: Reachable | None,
+        interval_s: float,
     ) -> None:
         self._desk = desk
         self._channel = channel
@@ -42,7 +40,7 @@ class AgentPush:
 
     @classmethod
     def from_env(cls, channel: str, reachable: Reachable | None = None) -> AgentPush:
-        interval = float(os.environ.get("AGENT_PUSH_INTERVAL_S") or DEFAULT_INTERVAL_S)
+        interval = settings.seconds("AGENT_PUSH_INTERVAL_S")
         return cls(DeskClient.from_env(), channel, reachable, interval)
 
     async def push_once(self, deliver: Deliver) -> int:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
+
+from bot import settings
 
 
 def rasa_environment() -> dict[str, str]:
     """The environment every Rasa subprocess runs with: quiet, reproducible, offline."""
     return {
-        **os.environ,
-        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        **settings.environment(),
+        "TF_CPP_MIN_LOG_LEVEL": settings.value("TF_CPP_MIN_LOG_LEVEL"),
         # Rasa would otherwise report usage to its vendor; nothing leaves this machine.
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

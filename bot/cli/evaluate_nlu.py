@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from bot import settings
 from bot.cli import rasa_environment
 
-# Set from measurement with these seeded folds (README, "Measured"): intent F1 0.893,
+# Set from measurement with these seeded folds (docs/benchmark.md): intent F1 0.893,
 # FAQ answer F1 0.906. (Intent F1 was 0.969 with FAQ and small talk only; the account and
-# complaint intents are mistaken for FAQ questions more often — see README.)
+# complaint intents are mistaken for FAQ questions more often — see docs/benchmark.md.)
 INTENT_F1_FLOOR = 0.88
 RESPONSE_F1_FLOOR = 0.88
 FOLD_SEED = 2024
@@ -33,7 +33,7 @@ def weighted_f1(report_file: Path) -> float:
 
 def cross_validate(folds: int) -> None:
     """Runs `rasa test nlu --cross-validation` in this process, with seeded folds."""
-    os.environ.update(rasa_environment())
+    settings.export(rasa_environment())
     import numpy as np
     from rasa.__main__ import main as rasa_main
 

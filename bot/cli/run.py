@@ -4,93 +4,61 @@
                                    # action server, Rasa server
     python -m bot.cli.run shell    # the same, with `rasa shell` in this terminal
 
-Ports come from the environment (see bot/settings.py). Run `python -m bot.cli.train` first
-(`make run` and `make shell` do).
+Ports and the rest come from the environment (docs/configuration.md). Run
+`python -m bot.cli.train` first (`make run` and `make shell` do).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
+from bot import settings as config
 from bot.cli import rasa_command, rasa_environment
 from bot.cli.train import model_path
-from bot.settings import Settings, load_settings, sqlite_url
+from bot.processes import NotReady, Process, is_up, python_module, stop_all
+from bot.settings import Settings, load_settings
 
 READY_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 15
 RESTARTS_PER_MINUTE = 3
 
 
-@dataclass
-class Service:
-    name: str
-    command: list[str]
-    health_url: str | None
-    env: dict[str, str] = field(default_factory=dict)  # on top of the supervisor's
-    restart: bool = False
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-    started: float = 0.0
+def service(name: str, module: str, port: int) -> Process:
+    """One of our Python services, ready when its /health answers."""
+    return Process(name, python_module(module), {}, f"http://127.0.0.1:{port}/health")
 
 
-def is_up(url: str) -> bool:
-    """The health URL answers 200 (within 2 s)."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+def account_service(settings: Settings) -> Process:
+    return service("account service", "bot.accounts", settings.accounts_port)
 
 
-def account_service(settings: Settings) -> Service:
-    return Service(
-        "account service",
-        [sys.executable, "-m", "bot.accounts"],
-        f"http://127.0.0.1:{settings.accounts_port}/health",
-    )
+def agent_desk(settings: Settings) -> Process:
+    return service("agent desk", "bot.handoff", settings.handoff_port)
 
 
-def agent_desk(settings: Settings) -> Service:
-    return Service(
-        "agent desk",
-        [sys.executable, "-m", "bot.handoff"],
-        f"http://127.0.0.1:{settings.handoff_port}/health",
-    )
+def sms_gateway(settings: Settings) -> Process:
+    return service("SMS gateway (mock)", "bot.smsgateway", settings.sms_gateway_port)
 
 
-def sms_gateway(settings: Settings) -> Service:
-    return Service(
-        "SMS gateway (mock)",
-        [sys.executable, "-m", "bot.smsgateway"],
-        f"http://127.0.0.1:{settings.sms_gateway_port}/health",
-    )
+def action_server(settings: Settings) -> Process:
+    # rasa_sdk's app behind ACTION_TOKEN
+    return service("action server", "bot.actionserver", settings.action_port)
 
 
-def action_server(settings: Settings) -> Service:
-    return Service(
-        "action server",
-        [sys.executable, "-m", "bot.actionserver"],  # rasa_sdk's app behind ACTION_TOKEN
-        f"http://127.0.0.1:{settings.action_port}/health",
-    )
-
-
-def rasa_server(settings: Settings, port: int | None = None, name: str = "rasa server") -> Service:
+def rasa_server(settings: Settings, port: int | None = None, name: str = "rasa server") -> Process:
     """`port` given: one of several processes behind the balancer, on loopback only."""
     listen = ["--port", str(settings.rasa_port)]
     health_url = f"{settings.rasa_url}/webhooks/rest/"
     if port is not None:
         listen = ["--port", str(port), "--interface", "127.0.0.1"]
         health_url = f"http://127.0.0.1:{port}/webhooks/rest/"
-    return Service(
+    return Process(
         name,
         rasa_command(
             "run",
@@ -102,12 +70,13 @@ def rasa_server(settings: Settings, port: int | None = None, name: str = "rasa s
             "--endpoints",
             "endpoints.yml",
         ),
+        {},
         health_url,
     )
 
 
-def rasa_shell(settings: Settings) -> Service:
-    return Service(
+def rasa_shell(settings: Settings) -> Process:
+    return Process(
         "rasa shell",
         rasa_command(
             "shell",
@@ -118,99 +87,100 @@ def rasa_shell(settings: Settings) -> Service:
             "--endpoints",
             "endpoints.yml",
         ),
-        None,
+        {},
     )
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
-    """What the children share: addresses, and the tokens of the action server, the account
-    service and the agent desk (made up for this run unless the environment gives them, so no
-    fixed secret exists anywhere)."""
+# Made up for each run unless the environment gives them, so no fixed secret exists anywhere.
+GENERATED_SECRETS = {
+    "ACTION_TOKEN": 32,
+    "ACCOUNTS_TOKEN": 32,
+    "HANDOFF_TOKEN": 32,
+    "AGENT_TOKEN": 12,  # typed by people
+    "SMS_GATEWAY_KEY": 32,
+    "SMS_WEBHOOK_SECRET": 32,
+}
+# Where the children find each other: derived from the ports unless given.
+SHARED = (
+    "ACTION_PORT",
+    "ACTION_ENDPOINT_URL",
+    "ACCOUNTS_PORT",
+    "ACCOUNTS_URL",
+    "HANDOFF_PORT",
+    "HANDOFF_URL",
+    "SMS_GATEWAY_PORT",
+    "SMS_GATEWAY_URL",
+    "SMS_GATEWAY_SEND_URL",
+    "SMS_BRIDGE_URL",
+    "TRACKER_STORE_URL",
+    "LOCK_STORE_URL",
+    "WEBCHAT_ORIGINS",
+)
+
+
+def child_environment() -> dict[str, str]:
+    """What the children share: the addresses (bot/settings.py), and the secrets."""
     return {
         **rasa_environment(),
-        "ACTION_PORT": str(settings.action_port),
-        "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
-        "ACTION_TOKEN": os.environ.get("ACTION_TOKEN") or secrets.token_urlsafe(32),
-        "ACCOUNTS_PORT": str(settings.accounts_port),
-        "ACCOUNTS_URL": settings.accounts_url,
-        "ACCOUNTS_TOKEN": os.environ.get("ACCOUNTS_TOKEN") or secrets.token_urlsafe(32),
-        "HANDOFF_PORT": str(settings.handoff_port),
-        "HANDOFF_URL": settings.handoff_url,
-        "HANDOFF_TOKEN": os.environ.get("HANDOFF_TOKEN") or secrets.token_urlsafe(32),
-        "AGENT_TOKEN": os.environ.get("AGENT_TOKEN") or secrets.token_urlsafe(12),
-        "SMS_GATEWAY_PORT": str(settings.sms_gateway_port),
-        "SMS_GATEWAY_URL": settings.sms_gateway_url,
-        "SMS_GATEWAY_SEND_URL": os.environ.get("SMS_GATEWAY_SEND_URL")
-        or f"{settings.sms_gateway_url}/api/send",
-        "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY") or secrets.token_urlsafe(32),
-        "SMS_WEBHOOK_SECRET": os.environ.get("SMS_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
-        "SMS_BRIDGE_URL": f"{settings.rasa_url}/webhooks/sms/webhook",
-        "TRACKER_STORE_URL": os.environ.get("TRACKER_STORE_URL")
-        or sqlite_url(Path("var/tracker.sqlite3")),
-        "LOCK_STORE_URL": os.environ.get("LOCK_STORE_URL") or "memory://",
-        "WEBCHAT_ORIGINS": os.environ.get("WEBCHAT_ORIGINS")
-        or f"http://localhost:{settings.rasa_port},http://127.0.0.1:{settings.rasa_port}",
+        **{name: config.value(name) for name in SHARED},
+        **{
+            name: config.given(name) or secrets.token_urlsafe(size)
+            for name, size in GENERATED_SECRETS.items()
+        },
     }
 
 
 class Supervisor:
     """Owns the child processes: starts them in order, waits for each, stops all together.
-    A service marked `restart` (the production profile's Rasa processes) is started again when
+    A process marked `restart` (the production profile's Rasa processes) is started again when
     it dies, as systemd or Kubernetes would, while the others go on serving."""
 
-    def __init__(self, settings: Settings, env: dict[str, str] | None = None) -> None:
-        self.env = env if env is not None else child_environment(settings)
-        self._services: list[Service] = []
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.env = env if env is not None else child_environment()
+        self._processes: list[Process] = []
         self._restarts: dict[str, list[float]] = {}
 
-    def launch(self, service: Service) -> None:
-        """Starts the process without waiting for it to be ready."""
-        if service.health_url and is_up(service.health_url):
+    def launch(self, process: Process) -> None:
+        """Starts it without waiting for it to be ready, with the shared environment under
+        its own."""
+        if process.health_url and is_up(process.health_url):
             raise RuntimeError(
-                f"something already answers at {service.health_url}: is the assistant running"
-                " in another terminal? Stop it, or choose other ports (see bot/settings.py)."
+                f"something already answers at {process.health_url}: is the assistant running"
+                " in another terminal? Stop it, or choose other ports (docs/configuration.md)."
             )
-        service.started = time.monotonic()
-        service.process = subprocess.Popen(service.command, env={**self.env, **service.env})
-        self._services.append(service)
+        process.env = {**self.env, **process.env}
+        self._processes.append(process.start())
 
-    def wait_ready(self, service: Service) -> None:
-        assert service.process is not None
-        if service.health_url is None:
-            return
-        while not is_up(service.health_url):
-            if service.process.poll() is not None:
-                raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
-            if time.monotonic() - service.started > READY_TIMEOUT_S:
-                raise RuntimeError(f"{service.name} not ready after {READY_TIMEOUT_S} s")
-            time.sleep(0.5)
-        print(
-            f"[run] {service.name} ready in {time.monotonic() - service.started:.1f} s", flush=True
-        )
+    def wait_ready(self, process: Process) -> None:
+        try:
+            seconds = process.wait_ready(READY_TIMEOUT_S)
+        except NotReady as error:
+            raise RuntimeError(str(error)) from None
+        if process.health_url is not None:
+            print(f"[run] {process.name} ready in {seconds:.1f} s", flush=True)
 
-    def start(self, service: Service) -> None:
-        self.launch(service)
-        self.wait_ready(service)
+    def start(self, process: Process) -> None:
+        self.launch(process)
+        self.wait_ready(process)
 
-    def adopt(self, name: str, process: subprocess.Popen[bytes]) -> None:
+    def adopt(self, process: Process) -> None:
         """Watches (and stops) a process started elsewhere, e.g. nginx."""
-        self._services.append(Service(name, [], None, process=process))
+        self._processes.append(process)
 
     def wait(self) -> int:
         """Blocks until a child exits for good; returns its exit code."""
         while True:
-            for service in self._services:
-                assert service.process is not None
-                code = service.process.poll()
+            for process in self._processes:
+                code = process.exit_code()
                 if code is None:
                     continue
-                print(f"[run] {service.name} exited with {code}", flush=True)
-                if not (service.restart and self._may_restart(service.name)):
+                print(f"[run] {process.name} exited with {code}", flush=True)
+                if not (process.restart and self._may_restart(process.name)):
                     return code
-                print(f"[run] starting {service.name} again", flush=True)
-                self._services.remove(service)
-                service.health_url = None  # the balancer takes it back once it answers
-                self.launch(service)
+                print(f"[run] starting {process.name} again", flush=True)
+                self._processes.remove(process)
+                process.health_url = None  # the balancer takes it back once it answers
+                self.launch(process)
                 break
             time.sleep(0.5)
 
@@ -223,18 +193,7 @@ class Supervisor:
         return len(recent) <= RESTARTS_PER_MINUTE
 
     def stop(self) -> None:
-        for service in reversed(self._services):
-            if service.process and service.process.poll() is None:
-                service.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        for service in self._services:
-            if service.process is None:
-                continue
-            try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                service.process.kill()
-                service.process.wait()
+        stop_all(self._processes, signal.SIGTERM, STOP_TIMEOUT_S)
 
 
 def start_support_services(supervisor: Supervisor, settings: Settings) -> None:
@@ -251,20 +210,32 @@ def start_support_services(supervisor: Supervisor, settings: Settings) -> None:
     supervisor.start(action_server(settings))
 
 
-def stop_process(process: subprocess.Popen[bytes] | None, timeout_s: float = 10) -> None:
-    """SIGTERM, then SIGKILL if it is still there after `timeout_s`."""
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def supervise(
+    supervisor: Supervisor, start: Callable[[], None], cleanups: list[Callable[[], None]]
+) -> int:
+    """Runs `start` (which starts the processes and says where customers reach them), then
+    serves until a child exits for good or Ctrl-C; stops every process, then runs `cleanups`
+    (last added first). The exit code for the shell."""
+    # SIGINT too: a shell that starts us in the background ignores it, and Python then
+    # would not turn Ctrl-C into KeyboardInterrupt.
+    signal.signal(signal.SIGINT, raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    try:
+        start()
+        return supervisor.wait()
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as error:
+        print(f"[run] {error}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop()
+        for cleanup in reversed(cleanups):
+            cleanup()
 
 
 def main() -> int:
@@ -275,32 +246,23 @@ def main() -> int:
     if not model_path().exists():
         print("No model for the current data: run `make train` first.", file=sys.stderr)
         return 1
-    # SIGINT too: a shell that starts us in the background ignores it, and Python then
-    # would not turn Ctrl-C into KeyboardInterrupt.
-    signal.signal(signal.SIGINT, raise_keyboard_interrupt)
-    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     Path("var").mkdir(exist_ok=True)
-    supervisor = Supervisor(settings)
-    try:
+    supervisor = Supervisor()
+
+    def start() -> None:
         start_support_services(supervisor, settings)
         if args.mode == "shell":
             supervisor.start(rasa_shell(settings))
-        else:
-            supervisor.start(rasa_server(settings))
-            print(
-                f"[run] assistant ready — web chat: {settings.rasa_url}/webchat"
-                f" · REST: {settings.rasa_url}/webhooks/rest/webhook"
-                " · SMS: make sms FROM=<number> TEXT=查余额 — Ctrl-C stops everything",
-                flush=True,
-            )
-        return supervisor.wait()
-    except KeyboardInterrupt:
-        return 0
-    except RuntimeError as error:
-        print(f"[run] {error}", file=sys.stderr)
-        return 1
-    finally:
-        supervisor.stop()
+            return
+        supervisor.start(rasa_server(settings))
+        print(
+            f"[run] assistant ready — web chat: {settings.rasa_url}/webchat"
+            f" · REST: {settings.rasa_url}/webhooks/rest/webhook"
+            " · SMS: make sms FROM=<number> TEXT=查余额 — Ctrl-C stops everything",
+            flush=True,
+        )
+
+    return supervise(supervisor, start, [])
 
 
 if __name__ == "__main__":

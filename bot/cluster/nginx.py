@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.cli.run import is_up, stop_process
+from bot import settings
 from bot.debian import install_packages
+from bot.processes import NotReady, Process, is_up
 
 READY_TIMEOUT_S = 20
 # How long the balancer leaves a Rasa process alone after it failed a request.
@@ -36,7 +37,7 @@ def nginx_binary() -> str:
     if found is None:
         raise RuntimeError(
             "nginx is not installed: as root, `apt-get install nginx`, or put your own load"
-            " balancer in front of the Rasa processes (README, 'Running on a cluster')"
+            " balancer in front of the Rasa processes (docs/production.md)"
         )
     return found
 
@@ -121,7 +122,7 @@ class LocalNginx:
     folder: Path
     listen_port: int
     rasa_ports: list[int]
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    process: Process | None = field(default=None, repr=False)
 
     def start(self, health_path: str) -> None:
         """Ready once `health_path` answers through it (a Rasa process must be up)."""
@@ -136,17 +137,13 @@ class LocalNginx:
         )
         if checked.returncode != 0:
             raise RuntimeError(f"nginx refused its config: {checked.stderr.strip()}")
-        self.process = subprocess.Popen(command)
+        self.process = Process("nginx", command, settings.environment()).start()
         url = f"http://127.0.0.1:{self.listen_port}{health_path}"
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not is_up(url):
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"nginx exited with {self.process.returncode}: see {self.folder / 'error.log'}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"nginx not ready after {READY_TIMEOUT_S} s")
-            time.sleep(0.2)
+        try:
+            self.process.wait_until(lambda: is_up(url), READY_TIMEOUT_S)
+        except NotReady as error:
+            raise RuntimeError(f"{error}: see {self.folder / 'error.log'}") from None
 
     def stop(self) -> None:
-        stop_process(self.process)
+        if self.process is not None:
+            self.process.stop(signal.SIGTERM)

@@ -36,6 +36,7 @@ from urllib.parse import quote
 import psycopg2
 from psycopg2 import errors, sql
 
+from bot import settings
 from bot.debian import install_packages
 
 PACKAGE = "postgresql"
@@ -231,7 +232,7 @@ class LocalPostgres:
         if self._as_root():
             extra = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": settings.value("PATH"),
             "HOME": owner.pw_dir,
             "LC_ALL": "C.UTF-8",
         }

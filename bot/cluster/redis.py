@@ -8,15 +8,15 @@ required, nothing saved to disk: the locks only matter while the Rasa processes 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
-from bot.cli.run import stop_process
+from bot import settings
 from bot.debian import install_packages
+from bot.processes import NotReady, Process
 
 READY_TIMEOUT_S = 20
 
@@ -39,7 +39,7 @@ class LocalRedis:
     folder: Path
     port: int
     password: str
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    process: Process | None = field(default=None, repr=False)
 
     def url(self, db: int = 0) -> str:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/{db}"
@@ -67,19 +67,12 @@ class LocalRedis:
         config_path.touch(mode=0o600)
         config_path.chmod(0o600)
         config_path.write_text(self.config())
-        self.process = subprocess.Popen(
-            [binary, str(config_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not self.is_running():
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"redis-server exited with {self.process.returncode}: see"
-                    f" {self.folder / 'redis.log'}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server not ready after {READY_TIMEOUT_S} s")
-            time.sleep(0.1)
+        command = [binary, str(config_path)]  # it logs to its logfile
+        self.process = Process("redis-server", command, settings.environment()).start()
+        try:
+            self.process.wait_until(self.is_running, READY_TIMEOUT_S)
+        except NotReady as error:
+            raise RuntimeError(f"{error}: see {self.folder / 'redis.log'}") from None
 
     def is_running(self) -> bool:
         client = redis.Redis(
@@ -93,4 +86,5 @@ class LocalRedis:
             client.close()
 
     def stop(self) -> None:
-        stop_process(self.process)
+        if self.process is not None:
+            self.process.stop(signal.SIGTERM)

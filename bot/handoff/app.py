@@ -24,16 +24,23 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, raw
 
-from bot.handoff.store import Conflict, HandoffError, HandoffStore, InvalidInput, NotFound
-from bot.http import JsonErrorHandler, json_object, require_tokens, respond, tokens_by_prefix
-from bot.privacy import mask_phone_numbers
+from bot.handoff.store import HandoffStore
+from bot.http import (
+    JsonErrorHandler,
+    json_object,
+    require_distinct_tokens,
+    require_tokens,
+    respond,
+    tokens_by_prefix,
+)
+from bot.phone import mask_phone_numbers
+from bot.service_errors import InvalidInput, NotFound, refusal
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_NAME = "agent_desk"
 PAGE_FILE = Path(__file__).with_name("static") / "desk.html"
 REQUEST_MAX_BYTES = 512 * 1024  # the largest body is a handoff with a long transcript
-STATUS_OF = {InvalidInput: 400, NotFound: 404, Conflict: 409}
 MAX_SWEEP_INTERVAL_S = 5.0
 # The page's own inline script and style, and calls to this server: nothing from elsewhere.
 PAGE_HEADERS = {
@@ -46,14 +53,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-def refusal(exception: Exception) -> tuple[int, dict[str, Any]] | None:
-    """The store's refusals, with the status of their kind."""
-    if not isinstance(exception, HandoffError):
-        return None
-    status = next(s for kind, s in STATUS_OF.items() if isinstance(exception, kind))
-    return status, exception.body()
 
 
 def sweep_interval(claim_timeout_s: float) -> float:
@@ -106,10 +105,9 @@ def create_app(
     name: str = DEFAULT_NAME,
 ) -> Sanic:
     """The desk; `name` must be unique in the process (Sanic keeps a registry of apps)."""
-    if not agent_token or not internal_token:
-        raise ValueError("the agent desk needs both tokens, non-empty")
-    if agent_token == internal_token:
-        raise ValueError("the agent token and the internal token must differ")
+    require_distinct_tokens(
+        "the agent desk", {"the agent token": agent_token, "the internal token": internal_token}
+    )
     if not claim_timeout_s > 0:
         raise ValueError("the claim timeout must be positive")
     page = PAGE_FILE.read_bytes()

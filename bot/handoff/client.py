@@ -13,13 +13,10 @@ A short default timeout, because the gate sits in front of every customer messag
 
 from __future__ import annotations
 
-import logging
-import os
 from typing import Any
 
+from bot import settings
 from bot.http_client import JsonServiceClient, ServiceRequestError, ServiceUnavailable, segment
-
-DEFAULT_URL = "http://127.0.0.1:8090"
 
 
 class DeskUnavailable(ServiceUnavailable):
@@ -33,19 +30,14 @@ class DeskRequestError(ServiceRequestError):
 
 class DeskClient(JsonServiceClient):
     service_name = "agent desk"
-    logger = logging.getLogger("bot.handoff.client")
     unavailable = DeskUnavailable
     request_error = DeskRequestError
+    default_timeout_s = 2.0
     routine_refusals = frozenset({"no_active_handoff"})
-
-    def __init__(self, base_url: str, token: str, timeout_s: float = 2.0) -> None:
-        super().__init__(base_url, token, timeout_s)
 
     @classmethod
     def from_env(cls) -> DeskClient:
-        return cls(
-            os.environ.get("HANDOFF_URL") or DEFAULT_URL, os.environ.get("HANDOFF_TOKEN", "")
-        )
+        return cls(settings.value("HANDOFF_URL"), settings.given("HANDOFF_TOKEN"))
 
     async def open_handoff(
         self,

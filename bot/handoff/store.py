@@ -8,8 +8,8 @@ Messages keep the transcript from before the handoff (`live` 0) and everything s
 `delivered` tells whether a message has reached its reader: agent replies and system notices
 wait (0) until the customer's next message takes them; everything else is delivered on arrival.
 
-Each public method is one API operation returning JSON-ready dicts, or raising a
-`HandoffError` that names the API error code. Every write is one `BEGIN IMMEDIATE`
+Each public method is one API operation returning JSON-ready dicts, or raising a refusal
+that names the API error code (bot/service_errors.py). Every write is one `BEGIN IMMEDIATE`
 transaction, rolled back on any exception, so a crash leaves the data as before or after, and
 a restart of any process loses nothing. The clock is injected so that expiry can be tested
 without waiting; queue order is by id (AUTOINCREMENT never reuses one), not by time, since
@@ -18,14 +18,11 @@ two handoffs can be opened in the same second.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from bot.handoff.notices import notice
-from bot.sql_store import ServiceError, SqlStore, local_now
+from bot.service_errors import Conflict, InvalidInput, NotFound
+from bot.sql_store import Connection, Row, SqlStore, columns, insert_row
 
 SCHEMA_VERSION = "1"
 ACTIVE = ("queued", "claimed")
@@ -33,35 +30,23 @@ AUTHORS = ("customer", "bot", "agent", "system")
 TEXT_MAX = 4000  # characters of one message; a customer's longer message is cut, not refused
 SENDERS_MAX = 500  # conversations one channel asks about at once
 FIELD_MAX = 200  # sender, channel, number, ticket, agent name
-
-ERROR_MESSAGES = {
-    "invalid_body": "The request body must be a JSON object with the documented fields.",
-    "unknown_handoff": "No such handoff.",
-    "no_active_handoff": "This conversation has no active handoff.",
-    "already_active": "This conversation already has an active handoff.",
-    "already_claimed": "Another agent has claimed this handoff.",
-    "not_claimed_by_you": "Claim this handoff first; only its agent can act on it.",
-    "not_active": "This handoff has ended.",
-}
-
-
-class HandoffError(ServiceError):
-    """A refusal of the desk's API."""
-
-    messages = ERROR_MESSAGES
-
-
-class InvalidInput(HandoffError):
-    """Malformed input (400)."""
-
-
-class NotFound(HandoffError):
-    """No such handoff, or none active for the sender (404)."""
-
-
-class Conflict(HandoffError):
-    """The request contradicts the handoff's state (409)."""
-
+# What the API shows of a handoff (with its place in the queue, see HANDOFF_QUERY) and of a
+# message (with `delivered`, a boolean).
+HANDOFF_FIELDS = (
+    "id",
+    "sender",
+    "channel",
+    "number",
+    "ticket",
+    "status",
+    "agent",
+    "created_at",
+    "claimed_at",
+    "ended_at",
+    "position",
+    "waiting_messages",
+)
+MESSAGE_FIELDS = ("id", "author", "text", "at")
 
 SCHEMA = (
     """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
@@ -107,31 +92,12 @@ HANDOFF_QUERY = """
     FROM handoffs h"""
 
 
-def _handoff(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "sender": row["sender"],
-        "channel": row["channel"],
-        "number": row["number"],
-        "ticket": row["ticket"],
-        "status": row["status"],
-        "agent": row["agent"],
-        "created_at": row["created_at"],
-        "claimed_at": row["claimed_at"],
-        "ended_at": row["ended_at"],
-        "position": row["position"],
-        "waiting_messages": row["waiting_messages"],
-    }
+def _handoff(row: Row) -> dict[str, Any]:
+    return columns(row, HANDOFF_FIELDS)
 
 
-def _message(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "author": row["author"],
-        "text": row["text"],
-        "at": row["at"],
-        "delivered": bool(row["delivered"]),
-    }
+def _message(row: Row) -> dict[str, Any]:
+    return {**columns(row, MESSAGE_FIELDS), "delivered": bool(row["delivered"])}
 
 
 def _text(value: Any, field: str, *, optional: bool = False, limit: int = FIELD_MAX) -> Any:
@@ -169,10 +135,6 @@ class HandoffStore(SqlStore):
     made_by = "the agent desk"
     afresh = "move it away to start afresh"
 
-    def __init__(self, path: Path, now: Callable[[], datetime] = local_now) -> None:
-        self._now = now
-        super().__init__(path)
-
     # -- reading ------------------------------------------------------------------------------
 
     def _stamp(self) -> tuple[str, float]:
@@ -180,14 +142,14 @@ class HandoffStore(SqlStore):
         return now.isoformat(timespec="seconds"), now.timestamp()
 
     @staticmethod
-    def _find(conn: sqlite3.Connection, handoff_id: int) -> dict[str, Any]:
+    def _find(conn: Connection, handoff_id: int) -> dict[str, Any]:
         row = conn.execute(f"{HANDOFF_QUERY} WHERE h.id = ?", (handoff_id,)).fetchone()
         if row is None:
             raise NotFound("unknown_handoff")
         return _handoff(row)
 
     @staticmethod
-    def _active(conn: sqlite3.Connection, sender: str) -> dict[str, Any] | None:
+    def _active(conn: Connection, sender: str) -> dict[str, Any] | None:
         row = conn.execute(
             f"{HANDOFF_QUERY} WHERE h.sender = ? AND h.status IN ('queued', 'claimed')",
             (sender,),
@@ -196,7 +158,7 @@ class HandoffStore(SqlStore):
 
     @staticmethod
     def _add(
-        conn: sqlite3.Connection,
+        conn: Connection,
         handoff_id: int,
         author: str,
         text: str,
@@ -205,16 +167,13 @@ class HandoffStore(SqlStore):
         live: bool = True,
         delivered: bool = True,
     ) -> dict[str, Any]:
-        cursor = conn.execute(
-            "INSERT INTO messages (handoff_id, author, text, at, live, delivered)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (handoff_id, author, text, at, live, delivered),
+        values = {"handoff_id": handoff_id, "author": author, "text": text, "at": at}
+        return _message(
+            insert_row(conn, "messages", {**values, "live": live, "delivered": delivered})
         )
-        row = conn.execute("SELECT * FROM messages WHERE id = ?", (cursor.lastrowid,)).fetchone()
-        return _message(row)
 
     @staticmethod
-    def _take(conn: sqlite3.Connection, sender: str) -> list[dict[str, Any]]:
+    def _take(conn: Connection, sender: str) -> list[dict[str, Any]]:
         """Every undelivered message for the sender, oldest first, now marked delivered."""
         rows = conn.execute(
             """SELECT m.* FROM messages m JOIN handoffs h ON h.id = m.handoff_id
@@ -352,7 +311,7 @@ class HandoffStore(SqlStore):
                     raise Conflict("already_claimed", agent=handoff["agent"])
             return self._find(conn, handoff_id)
 
-    def _claimed_by(self, conn: sqlite3.Connection, handoff_id: int, agent: str) -> None:
+    def _claimed_by(self, conn: Connection, handoff_id: int, agent: str) -> None:
         handoff = self._find(conn, handoff_id)
         if handoff["status"] not in ACTIVE:
             raise Conflict("not_active", status=handoff["status"])

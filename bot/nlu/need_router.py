@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from typing_extensions import Self
 
-from bot.nlu.stored_state import override_intent
+from bot.nlu.stored_state import NluComponent, override_intent
 from bot.understanding.routing import routed_intent
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class NeedRouter(GraphComponent):
+class NeedRouter(NluComponent):
     """Makes a catalogue question, a bare topic or a near-domain subject an FAQ or out-of-scope
     message, so that action_answer answers it instead of a verification starting
     (bot/understanding/routing.py says which)."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> Self:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -1,4 +1,5 @@
-"""What our trainable NLU components share: state stored in the model, intent overrides."""
+"""What our NLU components share: how Rasa creates them, state stored in the model, intent
+overrides."""
 
 from __future__ import annotations
 
@@ -31,7 +32,29 @@ def override_intent(message: Message, intent_name: str) -> None:
     message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
 
 
-class JsonStateComponent(GraphComponent):
+class NluComponent(GraphComponent):
+    """Our NLU components: Rasa creates each from its config, with where it may store what it
+    learns (`model_storage`, `resource`)."""
+
+    def __init__(
+        self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Self:
+        return cls(config, model_storage, resource)
+
+
+class JsonStateComponent(NluComponent):
     """Learns its state in `train`, stores it in the model, and gets it back in `load`.
 
     Subclasses set `self` up from the state in `use_state` (called with None before
@@ -45,23 +68,11 @@ class JsonStateComponent(GraphComponent):
         resource: Resource,
         state: Any = None,
     ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
+        super().__init__(config, model_storage, resource)
         self.use_state(state)
 
     def use_state(self, state: Any) -> None:
         raise NotImplementedError
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> Self:
-        return cls(config, model_storage, resource)
 
     @classmethod
     def load(

@@ -386,6 +386,18 @@ def normalize(text: str, corrections: Corrections | None = None) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=8)
+def _unsaid(particles: str) -> re.Pattern[str]:
+    return re.compile(rf"[\W_{re.escape(particles)}]+")
+
+
+def without_punctuation(text: str, particles: str = "") -> str:
+    """The text without what says nothing in it: punctuation, spaces, symbols and emoji (all
+    but letters, digits and Chinese), and the `particles` a caller also counts as nothing
+    (吗, 呢 after a bare topic: "彩铃吗？" names the topic and asks nothing)."""
+    return _unsaid(particles).sub("", text)
+
+
 def has_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
 

@@ -3,28 +3,20 @@
     python -m bot.smsgateway                 # serve (what `make run` starts)
     python -m bot.smsgateway send --from 13800138000 --text "查余额" [--gateway URL] [--wait 15]
 
-Configuration from the environment (docs/sms_gateway_mock.md): SMS_GATEWAY_HOST (127.0.0.1),
-SMS_GATEWAY_PORT (8089), SMS_GATEWAY_DB (var/smsgateway.sqlite3), SMS_GATEWAY_KEY and
-SMS_WEBHOOK_SECRET (both required to serve, and different), SMS_BRIDGE_URL (the Rasa
-server's SMS webhook, http://localhost:5005/webhooks/sms/webhook). `send` finds the gateway at
-SMS_GATEWAY_URL (http://127.0.0.1:8089) unless --gateway says otherwise.
+Settings: SMS_* in docs/configuration.md; SMS_GATEWAY_KEY and SMS_WEBHOOK_SECRET are required
+to serve, and different. `send` finds the gateway at SMS_GATEWAY_URL unless --gateway says
+otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-from pathlib import Path
 
+from bot import settings
 from bot.http import serve as serve_app
-from bot.settings import distinct_secrets, env_port, load_settings
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8089
-DEFAULT_DB = "var/smsgateway.sqlite3"
-BRIDGE_PATH = "/webhooks/sms/webhook"
 DEFAULT_WAIT_S = 15.0
 
 logger = logging.getLogger("bot.smsgateway")
@@ -32,7 +24,7 @@ logger = logging.getLogger("bot.smsgateway")
 
 def credentials() -> list[str]:
     """Without them anyone could send, or the bridge could not tell us from a forger."""
-    return distinct_secrets(
+    return settings.distinct_secrets(
         "SMS gateway",
         {
             "SMS_GATEWAY_KEY": "the key the bridge sends with",
@@ -42,20 +34,14 @@ def credentials() -> list[str]:
     )
 
 
-def bridge_url() -> str:
-    return os.environ.get("SMS_BRIDGE_URL") or f"{load_settings().rasa_url}{BRIDGE_PATH}"
-
-
 def serve() -> None:
     from bot.smsgateway.app import create_app
     from bot.smsgateway.store import SmsStore
 
     key, secret = credentials()
-    host = os.environ.get("SMS_GATEWAY_HOST") or DEFAULT_HOST
-    listen_port, bridge = env_port("SMS_GATEWAY_PORT", DEFAULT_PORT), bridge_url()
-    path = Path(os.environ.get("SMS_GATEWAY_DB") or DEFAULT_DB)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = SmsStore(path)
+    host, listen_port = settings.listen_address("SMS_GATEWAY")
+    bridge = settings.value("SMS_BRIDGE_URL")
+    store = SmsStore(settings.database_file("SMS_GATEWAY_DB"))
     app = create_app(store, key, secret, bridge)
 
     async def announce(*_: object) -> None:
@@ -101,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "send":
         from bot.smsgateway.cli import send
 
-        gateway = args.gateway or load_settings().sms_gateway_url
+        gateway = args.gateway or settings.value("SMS_GATEWAY_URL")
         return send(gateway, args.number, args.text, args.wait)
     serve()
     return 0

@@ -6,13 +6,9 @@ the last id it saw (`after`) never misses a message nor sees one twice.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from bot.sql_store import SqlStore, local_now
+from bot.sql_store import Row, SqlStore, insert_row
 
 SCHEMA_VERSION = "1"
 
@@ -28,7 +24,7 @@ SCHEMA = (
 )
 
 
-def _message(row: sqlite3.Row) -> dict[str, Any]:
+def _message(row: Row) -> dict[str, Any]:
     return {
         "id": row["id"],
         "to": row["to_number"],
@@ -46,20 +42,12 @@ class SmsStore(SqlStore):
     made_by = "the mock SMS gateway"
     afresh = "delete it to start afresh (it only holds sent test messages)"
 
-    def __init__(self, path: Path, now: Callable[[], datetime] = local_now) -> None:
-        self._now = now
-        super().__init__(path)
-
     def record(self, to_number: str, from_number: str, text: str) -> dict[str, Any]:
         """Keeps one sent message; returns it with its id."""
         at = self._now().isoformat(timespec="seconds")
+        values = {"to_number": to_number, "from_number": from_number, "text": text, "at": at}
         with self._write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO sent (to_number, from_number, text, at) VALUES (?, ?, ?, ?)",
-                (to_number, from_number, text, at),
-            )
-            row = conn.execute("SELECT * FROM sent WHERE id = ?", (cursor.lastrowid,)).fetchone()
-        return _message(row)
+            return _message(insert_row(conn, "sent", values))
 
     def messages(self, to_number: str | None = None, after: int = 0) -> list[dict[str, Any]]:
         """The messages with an id above `after` (to `to_number` only, when given), by id."""

@@ -258,28 +258,25 @@ def usage_text(texts: Texts, needs: Needs) -> str:
 
 
 def cost_breakdown(texts: Texts, cat: Catalogue, plan: Plan, needs: Needs) -> str:
-    minutes, data_mb = needs.minutes or 0, needs.data_mb or 0
     items = [texts("utter_cost_fee", fee=yuan(plan.fee_fen))]
-    extra_minutes = max(0, minutes - (plan.voice_minutes or 0))
-    if extra_minutes:
-        items.append(
-            texts(
-                "utter_cost_minutes",
-                minutes=extra_minutes,
-                rate=rate_text(cat.voice_fen_per_minute),
-                amount=yuan(extra_minutes * cat.voice_fen_per_minute),
+    # Minutes and data beyond the plan's allowance, each at the catalogue's rate.
+    beyond = (
+        (
+            "utter_cost_minutes",
+            "minutes",
+            needs.minutes,
+            plan.voice_minutes,
+            cat.voice_fen_per_minute,
+        ),
+        ("utter_cost_data", "mb", needs.data_mb, plan.data_mb, cat.data_fen_per_mb),
+    )
+    for response, unit, used, included, fen_per_unit in beyond:
+        extra = (used or 0) - (included or 0)
+        if extra > 0:
+            amount = yuan(extra * fen_per_unit)
+            items.append(
+                texts(response, **{unit: extra}, rate=rate_text(fen_per_unit), amount=amount)
             )
-        )
-    extra_mb = max(0, data_mb - (plan.data_mb or 0))
-    if extra_mb:
-        items.append(
-            texts(
-                "utter_cost_data",
-                mb=extra_mb,
-                rate=rate_text(cat.data_fen_per_mb),
-                amount=yuan(extra_mb * cat.data_fen_per_mb),
-            )
-        )
     if needs.cailing and not plan.includes_cailing:
         items.append(texts("utter_cost_cailing", fee=yuan(cat.cailing_fee_fen)))
     return " + ".join(items)

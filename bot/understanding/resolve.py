@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.catalogue import catalogue, yuan
-from bot.nlu.text import has_chinese
+from bot.nlu.text import has_chinese, without_punctuation
 from bot.understanding.context import Context
 from bot.understanding.frame import Part, plain, read_message
 from bot.understanding.plans import (
@@ -52,7 +52,8 @@ VAGUE = re.compile(
     r"关于|的事|事情|这事|那事|事儿|那块|这块|相关|咋回事|怎么回事|问题|问下|问一下|问问|咨询|了解下|说说|讲讲"
     r"|说不清|不懂|啥事|那啥|那个事|那个$|^就是那个"
 )
-_PARTICLES = re.compile(r"[\W_]|[吗呢啊呀吧的哈嘛么]")
+# What may follow a bare topic and still ask nothing: "彩铃吗？", "流量呢".
+_PARTICLES = "吗呢啊呀吧的哈嘛么"
 
 
 def only_names_a_topic(text: str) -> bool:
@@ -64,7 +65,7 @@ def only_names_a_topic(text: str) -> bool:
     if VAGUE.search(text):
         return True
     bare = vocabulary().topics[next(iter(topics))].sub("", text)
-    return not _PARTICLES.sub("", bare)
+    return not without_punctuation(bare, _PARTICLES)
 
 
 # Aspects that only a general answer has, whatever the customer's own line.
@@ -153,61 +154,51 @@ def _subject_named(question: Question, text: str) -> bool:
     return False
 
 
-def _score(
-    question: Question,
-    part: Part,
-    understood: Understood,
-    known_topic: str | None,
-    context: Context,
-    selector_weight: float,
-    elliptical: bool,
-) -> tuple[float, bool]:
-    """(score, whether the message itself gave evidence for this answer)."""
-    selected = understood.confidence(question.name)
-    score = selector_weight * selected
-    evidence = False
-    if question.topic in part.topics:
-        score += 1.0
-        evidence = True
-    elif set(question.related) & set(part.topics):
-        # "套餐里的也这样吗" after 彩铃: the plan is named, the question is still 彩铃's
-        score += 0.6 + (0.5 if known_topic == question.topic else 0)
-        evidence = True
-    elif not part.topics and known_topic == question.topic:
-        score += 0.8
-        evidence = True
-    elif part.topics or known_topic is not None:
-        score -= 1.0
-    about = evidence  # the topic is named, related or the conversation's
-    matched = [aspect for aspect in part.aspects if aspect in question.aspects]
-    if matched:
-        primary = 0.2 if question.aspects[0] in matched else 0
-        score += 1.5 + 0.3 * (len(matched) - 1) + primary
-        # an aspect alone ("桌子唱歌月亮蓝") is evidence only where the NLU agrees a little
-        evidence = about or selected >= 0.2 or understood.intent == FAQ_INTENT
-    elif not part.aspects and elliptical and context.aspect in question.aspects:
-        score += 0.6
-    if question.subject:
-        score += 1.0 if _subject_named(question, part.text) else -0.5
-    return score, evidence
+@dataclass(frozen=True)
+class _Scoring:
+    """What the FAQ answers are scored against for one question of a message."""
 
+    understood: Understood
+    known_topic: str | None  # the conversation's, for a question that names none
+    context: Context
+    selector_weight: float  # how much the NLU's own ranking counts
+    elliptical: bool
 
-def _best(
-    part: Part,
-    understood: Understood,
-    known_topic: str | None,
-    context: Context,
-    selector_weight: float,
-    elliptical: bool,
-) -> tuple[Question, float, bool]:
-    scored = [
-        (
-            question,
-            *_score(question, part, understood, known_topic, context, selector_weight, elliptical),
-        )
-        for question in vocabulary().questions.values()
-    ]
-    return max(scored, key=lambda item: item[1])
+    def score(self, question: Question, part: Part) -> tuple[float, bool]:
+        """(score, whether the message itself gave evidence for this answer)."""
+        selected = self.understood.confidence(question.name)
+        score = self.selector_weight * selected
+        evidence = False
+        if question.topic in part.topics:
+            score += 1.0
+            evidence = True
+        elif set(question.related) & set(part.topics):
+            # "套餐里的也这样吗" after 彩铃: the plan is named, the question is still 彩铃's
+            score += 0.6 + (0.5 if self.known_topic == question.topic else 0)
+            evidence = True
+        elif not part.topics and self.known_topic == question.topic:
+            score += 0.8
+            evidence = True
+        elif part.topics or self.known_topic is not None:
+            score -= 1.0
+        about = evidence  # the topic is named, related or the conversation's
+        matched = [aspect for aspect in part.aspects if aspect in question.aspects]
+        if matched:
+            primary = 0.2 if question.aspects[0] in matched else 0
+            score += 1.5 + 0.3 * (len(matched) - 1) + primary
+            # an aspect alone ("桌子唱歌月亮蓝") is evidence only where the NLU agrees a little
+            evidence = about or selected >= 0.2 or self.understood.intent == FAQ_INTENT
+        elif not part.aspects and self.elliptical and self.context.aspect in question.aspects:
+            score += 0.6
+        if question.subject:
+            score += 1.0 if _subject_named(question, part.text) else -0.5
+        return score, evidence
+
+    def best(self, part: Part) -> tuple[Question, float, bool]:
+        scored = [
+            (question, *self.score(question, part)) for question in vocabulary().questions.values()
+        ]
+        return max(scored, key=lambda item: item[1])
 
 
 @dataclass(frozen=True)
@@ -302,15 +293,15 @@ def answers_to_parts(
         if part.joined_topics and part.aspects:
             for topic in part.topics:
                 alone = replace(part, topics=(topic,), joined_topics=False)
-                question, score, evidence = _best(alone, understood, topic, context, 0.4, False)
+                scoring = _Scoring(understood, topic, context, 0.4, False)
+                question, score, evidence = scoring.best(alone)
                 if evidence and score >= words.answer_threshold:
                     answers.append(_faq_answer(question, alone))
             known_topic = part.topics[-1]
             continue
         weight = 1.0 if single else 0.4
-        question, score, evidence = _best(
-            part, understood, known_topic, context, weight, elliptical
-        )
+        scoring = _Scoring(understood, known_topic, context, weight, elliptical)
+        question, score, evidence = scoring.best(part)
         if single and not elliptical and (sure := _sure_answer(understood, part)):
             question, score, evidence = sure, words.answer_threshold, True
         if evidence and score >= words.answer_threshold:
@@ -344,21 +335,22 @@ def _buttons(questions: list[Question]) -> tuple[tuple[str, str], ...]:
     return tuple((question.title, question.ask) for question in questions)
 
 
-def _situation(text: str, context: Context, verified: bool, texts: Texts) -> Decision | None:
+def _situation(
+    text: str, parts: list[Part], context: Context, verified: bool, texts: Texts
+) -> Decision | None:
+    """`parts`: the message read (`read_message`)."""
     if _HYPOTHETICAL.search(text):
         return None  # "手机要是欠费了，是打不出去还是…" asks the rule
     compared = read_plan_question(text)
     if len(compared.plans) >= 2 and "compare" in compared.cues:
         return None  # "58和88的套餐差多少钱" compares plans
-    asked = {aspect for part in read_message(text) for aspect in part.aspects}
+    asked = {aspect for part in parts for aspect in part.aspects}
     for situation in vocabulary().situations:
         if not situation.when.search(text) or asked & situation.unless:
             continue
         kept = replace(context, misses=0, topic=SITUATION_TOPICS.get(situation.name))
         # What else the message asks about paying and getting the line back ("在哪交钱")
-        rest = "，".join(
-            part.text for part in read_message(text) if not situation.when.search(part.text)
-        )
+        rest = "，".join(part.text for part in parts if not situation.when.search(part.text))
         others = answers_to_parts(rest, Understood(rest, None, ()), kept, texts) if rest else []
         also = [reply for answer in others for reply in answer.replies]
         if verified:
@@ -403,22 +395,23 @@ LOOKUP_FOLLOW_UP = re.compile(r"(帮我)?查(一?下)?.{1,6}呢[?？]?")
 SMS_CODES = "sms_codes"
 
 
-def _personal(text: str, context: Context) -> Decision | None:
-    """A question about the customer's own line that the NLU did not take for one."""
+def _personal(text: str, parts: list[Part], context: Context) -> Decision | None:
+    """A question about the customer's own line that the NLU did not take for one; `parts`:
+    the message read (`read_message`)."""
     words = vocabulary()
     follow_up = words.personal_follow_ups.get(context.topic or "")
     if follow_up is not None and follow_up.when.search(text) and len(text) <= 20:
         return Decision(context=replace(context, misses=0), account_action=follow_up.account_action)
     short = len(text) <= 8
     named = personal_requests_in(text, follow_up=True) if short else []
-    if named and is_elliptical(text, read_message(text)):
+    if named and is_elliptical(text, parts):
         if context.topic == "sms_code":  # "查流量呢" after the SMS codes: the code for it
             codes = vocabulary().questions[SMS_CODES].response
             return Decision([Reply(codes)], replace(context, misses=0))
         if context.topic in PERSONAL_TOPICS or LOOKUP_FOLLOW_UP.fullmatch(text):
             # "流量呢" after the balance
             return Decision(context=replace(context, misses=0), account_action=named[0])
-    asked = {aspect for part in read_message(text) for aspect in part.aspects}
+    asked = {aspect for part in parts for aspect in part.aspects}
     if asked & (GENERAL_ASPECTS - {"what"} | {"change", "contract", "downgrade"}):
         return None  # "我参加了合约还能换套餐吗" has a general answer
     if FIRST_PERSON.search(text) and (named := personal_requests_in(text)):
@@ -444,6 +437,9 @@ def _ambiguous_aspect(
     confidence = understood.confidence
     ranked = sorted(candidates, key=lambda question: -confidence(question.name))
     one_per_topic = list({question.topic: question for question in reversed(ranked)}.values())
+    # Sorted again, not taken in the dict's order (that of the reversed ranking): among
+    # subjects as likely as each other (0.0 outside the selector's top ten is common) the
+    # order decides which three are offered.
     options = sorted(one_per_topic, key=lambda question: -confidence(question.name))[:3]
     first, second = (confidence(question.name) for question in options[:2])
     if first >= CLEAR and first >= CLEAR_MARGIN * second:
@@ -498,7 +494,8 @@ def decide(
     text = plain(message_text)
     if words.near_domain.search(text):
         return Decision([Reply("utter_near_domain")], replace(context, misses=0))
-    if not in_form and (situation := _situation(text, context, verified, texts)):
+    parts = read_message(text)
+    if not in_form and (situation := _situation(text, parts, context, verified, texts)):
         return situation
     plans = answer_about_plans(text, texts, context.attribute, False, context.plans)
     if plans is not None and not (plans.own_usage and in_form):
@@ -508,9 +505,8 @@ def decide(
                 account_action="action_recommend_plan",
             )
         return Decision(plans.replies, _plan_context(plans))
-    if not in_form and (personal := _personal(text, context)):
+    if not in_form and (personal := _personal(text, parts, context)):
         return personal
-    parts = read_message(text)
     named_topics = [topic for part in parts for topic in part.topics]
     follows_a_plan = context.attribute is not None and bool(read_plan_question(text).plans)
     if only_names_a_topic(text) and not follows_a_plan:

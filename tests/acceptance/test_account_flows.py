@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.accounts.store import AccountStore
-from tests.conftest import RunningAssistant, start_assistant, texts
+from tests.conftest import RunningAssistant, running_assistant, texts
 
 pytestmark = pytest.mark.server
 
@@ -121,9 +121,8 @@ def assistant_with_hanging_accounts(
     hanging_service: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningAssistant]:
     log = tmp_path_factory.mktemp("hanging") / "run.log"
-    running = start_assistant(log, accounts_url=hanging_service)
-    yield running
-    running.stop()
+    with running_assistant(log, accounts_url=hanging_service) as running:
+        yield running
 
 
 def test_a_slow_account_service_gets_an_apology_and_sms_codes(

@@ -4,7 +4,7 @@ public_cases.json is the operator's public sample (its FAQ, small-talk and out-o
 cases): every one must pass. The other *_cases.json files and the test stories are our own
 held-out phrasings, none of them in data/: the assistant is judged on phrasings nobody
 wrote down, so what counts there is the share it gets right, with a floor set from
-measurement (see README).
+measurement (see docs/benchmark.md).
 """
 
 from __future__ import annotations

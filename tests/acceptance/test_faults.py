@@ -29,8 +29,8 @@ def test_the_action_server_down_and_back(tmp_path: Path, sender: str) -> None:
     )
     try:
         # Without the action server an FAQ question still gets the knowledge base's answer
-        # (the ResponseSelector's, bot/rasa_patches.py); what needs the server gets the
-        # polite apology, never silence or a trace.
+        # (the ResponseSelector's, bot/rasa_compat/remote_action.py); what needs the server
+        # gets the polite apology, never silence or a trace.
         assert "6元/月" in texts(assistant.say(sender, "彩铃怎么收费"))
         assert TROUBLE in texts(assistant.say(sender, "查余额"))
         env = {**os.environ, "ACTION_PORT": str(port), "ACTION_TOKEN": token}

@@ -5,7 +5,8 @@ tests/acceptance/need/<point>_cases.json: context (follow-ups), reasoning (plans
 multi (several questions in one message), clarify (vague messages, two misses), near_domain
 (subjects we do not cover), situation (the customer's own line), language (colloquial,
 pinyin, typos, HTML and code around a question). Each point has a floor set from
-measurement (README, "Understanding"); the test prints every rate and every miss.
+measurement (docs/benchmark.md, "Understanding the need"); the test prints every rate and
+every miss.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from tests.conftest import RunningAssistant
 pytestmark = pytest.mark.server
 
 NEED_DIR = Path(__file__).parent / "need"
-# Measured 2026-12-02 (README, "Understanding"), 590 conversations (the first 380 and a second
-# set of 210 written later): context 96/97, reasoning 89/89, multi 81/82, clarify 78/79,
-# near_domain 79/80, situation 75/78, language 85/85; floors a few cases below.
+# Measured 2026-12-02 (docs/benchmark.md, "Understanding the need"), 590 conversations (the
+# first 380 and a second set of 210 written later): context 96/97, reasoning 89/89, multi
+# 81/82, clarify 78/79, near_domain 79/80, situation 75/78, language 85/85; floors a few
+# cases below.
 FLOORS = {
     "context": 0.93,
     "reasoning": 0.95,

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bot.settings import sqlite_url
+from bot.processes import python_module
+from bot.settings import STACK_PORTS, stack_environment
 from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.server
 
 
 def test_a_verified_conversation_in_the_terminal(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        **{
-            name: str(free_port())
-            for name in (
-                "SHELL_PORT",
-                "ACTION_PORT",
-                "ACCOUNTS_PORT",
-                "HANDOFF_PORT",
-                "SMS_GATEWAY_PORT",
-            )
-        },
-        "ACCOUNTS_DB": str(tmp_path / "accounts.sqlite3"),
-        "HANDOFF_DB": str(tmp_path / "handoff.sqlite3"),
-        "SMS_GATEWAY_DB": str(tmp_path / "smsgateway.sqlite3"),
-        "TRACKER_STORE_URL": sqlite_url(tmp_path / "tracker.sqlite3"),
-        "LOCK_STORE_URL": "memory://",
-    }
-    for inherited in ("ACCOUNTS_URL", "HANDOFF_URL", "SMS_GATEWAY_URL", "ACTION_ENDPOINT_URL"):
-        env.pop(inherited, None)
+    ports = {name: free_port() for name in (*STACK_PORTS, "SHELL_PORT")}
+    env = stack_environment(tmp_path, ports)
     typed = "彩铃怎么收费\n查余额\n138 0013 8000\n258013\n/stop\n"
     finished = subprocess.run(
-        [sys.executable, "-m", "bot.cli.run", "shell"],
+        python_module("bot.cli.run", "shell"),
         cwd=ROOT,
         env=env,
         input=typed.encode(),

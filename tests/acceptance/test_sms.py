@@ -13,7 +13,7 @@ import requests
 
 from bot.channels.sms.segments import SINGLE_LIMIT, units
 from bot.channels.sms.signature import signed_headers
-from tests.conftest import RunningAssistant, free_port, start_assistant, texts
+from tests.conftest import RunningAssistant, free_port, running_assistant, texts
 
 pytestmark = pytest.mark.server
 
@@ -119,9 +119,8 @@ def assistant_without_accounts(
 ) -> Iterator[RunningAssistant]:
     """The assistant while the account service is stopped."""
     log = tmp_path_factory.mktemp("no-accounts") / "run.log"
-    running = start_assistant(log, accounts_url=f"http://127.0.0.1:{free_port()}")
-    yield running
-    running.stop()
+    with running_assistant(log, accounts_url=f"http://127.0.0.1:{free_port()}") as running:
+        yield running
 
 
 def test_while_the_account_service_is_down_sms_customers_are_not_sent_in_a_circle(

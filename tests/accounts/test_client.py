@@ -21,7 +21,6 @@ import pytest
 from aiohttp import web
 
 from bot.accounts.client import (
-    DEFAULT_URL,
     AccountClient,
     AccountRequestError,
     AccountServiceUnavailable,
@@ -221,7 +220,10 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert client.base_url == "http://127.0.0.1:9999"
     assert "secret-token" not in repr(client)
     monkeypatch.delenv("ACCOUNTS_URL")
-    assert AccountClient.from_env().base_url == DEFAULT_URL == "http://127.0.0.1:8088"
+    monkeypatch.delenv("ACCOUNTS_PORT", raising=False)
+    assert AccountClient.from_env().base_url == "http://127.0.0.1:8088"
+    monkeypatch.setenv("ACCOUNTS_PORT", "9123")  # the port is written once: the URL follows it
+    assert AccountClient.from_env().base_url == "http://127.0.0.1:9123"
 
 
 # -- the operator's commands --------------------------------------------------------------------

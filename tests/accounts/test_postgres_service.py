@@ -3,11 +3,7 @@ it: several processes on one database (ACCOUNTS_DATABASE_URL), and a database re
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -18,18 +14,19 @@ from typing import Any
 import pytest
 import requests
 
+from bot import settings
 from bot.cluster.postgres import LocalPostgres
+from bot.processes import Process, python_module, stop_all
 from bot.sql_store import connect
 from tests.accounts.test_store import PASSWORDS, WANG_FANG, ZHANG_WEI
-from tests.conftest import ROOT, free_port
+from tests.conftest import SERVICE_READY_TIMEOUT_S, free_port, run_module
 
 
 @dataclass
 class Service:
     url: str
     token: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
+    process: Process
 
     def call(self, method: str, path: str, **body: Any) -> tuple[int, dict[str, Any]]:
         response = requests.request(
@@ -51,47 +48,28 @@ def services(database_url: str, folder: Path, count: int) -> Iterator[list[Servi
     try:
         for index in range(count):
             port, token = free_port(), uuid.uuid4().hex
-            log_path = folder / f"service-{index}.log"
             env = {
-                **os.environ,
+                **settings.environment(),
                 "ACCOUNTS_HOST": "127.0.0.1",
                 "ACCOUNTS_PORT": str(port),
                 "ACCOUNTS_DB": str(folder / "unused.sqlite3"),  # the URL wins
                 "ACCOUNTS_DATABASE_URL": database_url,
                 "ACCOUNTS_TOKEN": token,
             }
-            with log_path.open("ab") as log:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "bot.accounts"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=log,
-                )
-            started.append(Service(f"http://127.0.0.1:{port}", token, process, log_path))
-        deadline = time.monotonic() + 30
+            url = f"http://127.0.0.1:{port}"
+            process = Process(
+                f"service {index}",
+                python_module("bot.accounts"),
+                env,
+                f"{url}/health",
+                folder / f"service-{index}.log",
+            )
+            started.append(Service(url, token, process.start()))
         for service in started:
-            while True:
-                if service.process.poll() is not None:
-                    raise RuntimeError(f"service exited: {service.log_path.read_text()}")
-                try:
-                    if requests.get(f"{service.url}/health", timeout=1).ok:
-                        break
-                except requests.RequestException:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"not ready: {service.log_path.read_text()}") from None
-                    time.sleep(0.1)  # polling for start-up
+            service.process.wait_ready(SERVICE_READY_TIMEOUT_S)
         yield started
     finally:
-        for service in started:
-            if service.process.poll() is None:
-                service.process.send_signal(signal.SIGINT)
-        for service in started:
-            try:
-                service.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                service.process.kill()
-                service.process.wait()
+        stop_all([service.process for service in started])
 
 
 @pytest.fixture
@@ -109,15 +87,11 @@ def count(database_url: str, query: str) -> int:
 
 def operator_command(database: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m bot.accounts ARGS` on the PostgreSQL database, as an operator runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot.accounts", *args],
-        cwd=ROOT,
-        env={**os.environ, "ACCOUNTS_DATABASE_URL": database},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    done = run_module(
+        "bot.accounts", {**settings.environment(), "ACCOUNTS_DATABASE_URL": database}, *args
     )
+    done.check_returncode()
+    return done
 
 
 def test_two_services_seed_once_and_share_the_lock_out(database: str, tmp_path: Path) -> None:
@@ -183,7 +157,7 @@ def test_a_database_restart_is_a_503_then_served_again(
         status, body = second.call("POST", f"/v1/accounts/{ZHANG_WEI}/verify", password="000000")
         assert (status, body["attempts_left"]) == (403, 2)  # the failed call counted nothing
         assert first.call("GET", "/health") == (200, {"status": "ok"})
-    logs = "".join(service.log_path.read_text() for service in (first, second))
+    logs = "".join(service.process.log_path.read_text() for service in (first, second))
     assert "Traceback" not in logs
     assert local_postgres.password not in logs
     assert ZHANG_WEI not in logs  # numbers are masked

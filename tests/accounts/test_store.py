@@ -20,16 +20,8 @@ import pytest
 import yaml
 
 from bot.accounts import store as store_module
-from bot.accounts.store import (
-    SEED_FILE,
-    TABLES,
-    AccountStore,
-    Conflict,
-    InvalidInput,
-    Locked,
-    NotFound,
-    WrongPassword,
-)
+from bot.accounts.store import SEED_FILE, TABLES, AccountStore, Locked, WrongPassword
+from bot.service_errors import Conflict, InvalidInput, NotFound
 from bot.sql_store import SchemaMismatch
 from tests.accounts.conftest import Database, Databases
 

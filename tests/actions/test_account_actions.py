@@ -261,6 +261,23 @@ async def test_a_second_number_that_is_not_ours_ends_the_verification() -> None:
     assert messages == ["utter_not_our_customer"] and slots["verification_stopped"] is True
 
 
+@pytest.mark.parametrize(
+    ("slot", "slots"), [("phone_number", {}), ("service_password", {"phone_number": LI_NA})]
+)
+async def test_another_account_question_instead_of_an_answer_comes_after(
+    slot: str, slots: dict[str, Any]
+) -> None:
+    asked = user("那我套餐是什么", "check_plan")
+    asked["parse_data"]["intent_ranking"] = [{"name": "check_plan", "confidence": 0.9}]
+    events = [asked, {"event": "slot", "name": slot, "value": asked["text"]}]
+    state = tracker(events, {"requested_slot": slot, **slots}, active_loop="verify_form")
+    dispatcher = CollectingDispatcher()
+    result = await ValidateVerifyForm().run(dispatcher, state, DOMAIN)
+    assert said(dispatcher.messages) == ["utter_after_verification"]
+    filled = {e["name"]: e["value"] for e in result if e["event"] == "slot"}
+    assert filled[slot] is None and filled["account_request"] == "action_check_plan"
+
+
 async def test_the_password_is_checked_then_forgotten(service: RunningService) -> None:
     messages, slots = await validate("service_password", "369024", {"phone_number": LI_NA})
     assert slots == {

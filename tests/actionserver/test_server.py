@@ -28,7 +28,7 @@ import requests
 from rasa.utils.endpoints import ClientResponseError, read_endpoint_config
 
 from bot.settings import sqlite_url
-from tests.conftest import ROOT, free_port, service_process
+from tests.conftest import ROOT, free_port, run_module, service_process
 
 TOKEN = "action-" + uuid.uuid4().hex
 FORGED_SENDER = "sms:13800138000"  # an SMS conversation: verified as that number if run
@@ -223,14 +223,7 @@ def test_it_refuses_to_start_without_the_token(token: str | None) -> None:
         del env["ACTION_TOKEN"]
     else:
         env["ACTION_TOKEN"] = token
-    refused = subprocess.run(
-        [sys.executable, "-m", "bot.actionserver"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = run_module("bot.actionserver", env)
     assert refused.returncode == 1
     assert "ACTION_TOKEN not set" in refused.stderr and "Traceback" not in refused.stderr
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,9 +20,9 @@ from typing import Any
 import pytest
 import requests
 
-from bot.handoff.client import DEFAULT_URL, DeskClient, DeskRequestError, DeskUnavailable
+from bot.handoff.client import DeskClient, DeskRequestError, DeskUnavailable
 from bot.handoff.notices import notice
-from tests.conftest import free_port, service_process
+from tests.conftest import free_port, run_module, service_process
 from tests.handoff.test_store import TRANSCRIPT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,17 +82,6 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
     folder = tmp_path_factory.mktemp("agent-desk")
     with running_desk(folder / "not-yet" / "handoff.sqlite3", folder / "desk.log") as running:
         yield running
-
-
-def desk_command(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.handoff"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 # -- calls against the real desk ----------------------------------------------------------------
@@ -206,7 +193,10 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (client.base_url, client.timeout_s) == ("http://127.0.0.1:9999", 2.0)
     assert "secret-token" not in repr(client)
     monkeypatch.delenv("HANDOFF_URL")
-    assert DeskClient.from_env().base_url == DEFAULT_URL == "http://127.0.0.1:8090"
+    monkeypatch.delenv("HANDOFF_PORT", raising=False)
+    assert DeskClient.from_env().base_url == "http://127.0.0.1:8090"
+    monkeypatch.setenv("HANDOFF_PORT", "9123")  # the port is written once: the URL follows it
+    assert DeskClient.from_env().base_url == "http://127.0.0.1:9123"
 
 
 # -- starting the desk --------------------------------------------------------------------------
@@ -228,7 +218,7 @@ def test_starting_without_what_it_needs_is_refused(
     tmp_path: Path, overrides: dict[str, str], expected: str
 ) -> None:
     db_path = tmp_path / "handoff.sqlite3"
-    refused = desk_command(desk_environment(db_path, **overrides))
+    refused = run_module("bot.handoff", desk_environment(db_path, **overrides))
     assert refused.returncode != 0
     assert expected in refused.stderr
     assert "Traceback" not in refused.stderr

@@ -17,14 +17,8 @@ import pytest
 
 from bot.handoff import notices
 from bot.handoff.notices import notice
-from bot.handoff.store import (
-    TEXT_MAX,
-    Conflict,
-    HandoffError,
-    HandoffStore,
-    InvalidInput,
-    NotFound,
-)
+from bot.handoff.store import TEXT_MAX, HandoffStore
+from bot.service_errors import Conflict, InvalidInput, NotFound, ServiceError
 from bot.sql_store import SchemaMismatch
 from tests.accounts.test_store import Clock
 
@@ -60,7 +54,7 @@ def open_for(
     return handoff
 
 
-def refused(error: pytest.ExceptionInfo[HandoffError]) -> tuple[type, str]:
+def refused(error: pytest.ExceptionInfo[ServiceError]) -> tuple[type, str]:
     return type(error.value), error.value.code
 
 
@@ -133,7 +127,7 @@ def race(desks: list[HandoffStore], agents: tuple[str, ...], handoff_id: int) ->
         start.wait()
         try:
             outcomes[agent] = desk.claim(handoff_id, agent)["agent"]
-        except HandoffError as error:
+        except ServiceError as error:
             outcomes[agent] = error
 
     threads = [

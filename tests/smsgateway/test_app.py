@@ -30,10 +30,11 @@ import requests
 from bot.channels.sms.segments import units as ucs2_units
 from bot.channels.sms.signature import is_authentic
 from bot.smsgateway import __main__ as gateway_main
-from bot.smsgateway.app import PART_MAX_UNITS, create_app
+from bot.smsgateway.app import create_app
 from bot.smsgateway.cli import send
+from bot.smsgateway.sending import PART_MAX_UNITS
 from bot.smsgateway.store import SmsStore
-from tests.conftest import ROOT, free_port, service_process
+from tests.conftest import ROOT, free_port, run_module, service_process
 from tests.handoff.test_app import serving
 
 KEY = "key-" + uuid.uuid4().hex
@@ -514,14 +515,7 @@ def test_key_and_secret_are_required_and_different(
 def test_the_process_refuses_to_start_without_the_key(tmp_path: Path) -> None:
     env = gateway_environment(tmp_path, free_port(), "http://127.0.0.1:1/")
     del env["SMS_GATEWAY_KEY"]
-    refused = subprocess.run(
-        [sys.executable, "-m", "bot.smsgateway"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    refused = run_module("bot.smsgateway", env)
     assert refused.returncode == 1
     assert "SMS_GATEWAY_KEY not set" in refused.stderr and "Traceback" not in refused.stderr
     assert SECRET not in refused.stderr

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-from rasa_sdk import Tracker
+from typing import Any
 
-from actions.complaint import category_of, says_what_happened
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.complaint import ValidateComplaintForm, category_of, says_what_happened
 from actions.handoff import PASSWORD_WITHHELD, transcript
+from tests.conftest import ROOT
+
+DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -26,6 +33,46 @@ def test_category_from_the_customers_words(text: str, category: str | None) -> N
 )  # fmt: skip
 def test_a_bare_complaint_is_no_description(text: str, describes: bool) -> None:
     assert says_what_happened(text) is describes
+
+
+async def filled(text: str, intent: str, requested: str | None) -> dict[str, Any]:
+    """The complaint form's slots after the customer's message."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent},
+        "intent_ranking": [{"name": intent, "confidence": 0.9}],
+        "entities": [],
+    }
+    state = Tracker(
+        "customer",
+        {"requested_slot": requested},
+        latest,
+        [{"event": "user", "text": text, "parse_data": latest}],
+        False,
+        None,
+        {"name": "complaint_form"},
+        None,
+    )
+    events = await ValidateComplaintForm().run(CollectingDispatcher(), state, DOMAIN)
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+async def test_a_complaint_that_says_what_happened_fills_the_form_at_once() -> None:
+    slots = await filled("我要投诉你们乱扣我话费 ", "complain", None)
+    assert slots == {
+        "complaint_category": "计费争议",
+        "complaint_description": "我要投诉你们乱扣我话费",
+    }
+    assert await filled("我要投诉", "complain", None) == {}
+
+
+async def test_an_answer_fills_only_the_slot_asked_for() -> None:
+    assert await filled("  信号差得要命  ", "inform", "complaint_description") == {
+        "complaint_description": "信号差得要命"
+    }
+    assert await filled("网络信号", "inform", "complaint_category") == {
+        "complaint_category": "网络信号"
+    }
 
 
 def test_the_agent_never_sees_the_password_or_a_whole_number() -> None:

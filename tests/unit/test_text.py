@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu.text import Corrections, has_chinese, latin_words, normalize
+from bot.nlu.text import Corrections, has_chinese, latin_words, normalize, without_punctuation
 
 CORRECTIONS = Corrections({"彩玲": "彩铃", "流两": "流量", "花费余额": "话费余额", "gprs": "GPRS"})
 
@@ -293,3 +293,13 @@ def test_a_phrase_is_split_where_the_longest_key_first_would_fail() -> None:
 def test_long_hostile_messages_are_normalised(hostile: str) -> None:
     """Patterns that could backtrack on such input; `make bench` measures the speed."""
     assert isinstance(normalize(hostile, LEXICON), str)
+
+
+@pytest.mark.parametrize(
+    ("text", "particles", "left"),
+    [("好的！！", "", "好的"), ("不用了，谢谢 🙂", "", "不用了谢谢"), ("ok_好-的", "", "ok好的"),
+     ("吗？呢", "", "吗呢"), ("吗？呢", "吗呢", ""), ("彩铃吗 ？", "吗呢", "彩铃"),
+     ("5G呀", "呀", "5G")],
+)  # fmt: skip
+def test_what_says_nothing_is_stripped(text: str, particles: str, left: str) -> None:
+    assert without_punctuation(text, particles) == left

@@ -1,1 +1,1 @@
-"""The SMS-gateway bridge: customers texting the service number (see README "SMS")."""
+"""The SMS-gateway bridge: customers texting the service number (docs/sms.md)."""

@@ -1,6 +1,6 @@
 """The SMS-gateway bridge as a Rasa input channel: `POST /webhooks/sms/webhook`.
 
-The inbound contract (README "SMS"): JSON `{"msg_id", "from", "to", "text", "timestamp"}`,
+The inbound contract (docs/sms.md): JSON `{"msg_id", "from", "to", "text", "timestamp"}`,
 signed (bot/channels/sms/signature.py). A bad or missing signature, or a stale timestamp, is a
 401 and nothing is processed; a valid message is stored and acknowledged with 200
 `{"code": 0}` at once, because gateways re-send on errors and timeouts, and answered after
@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +24,21 @@ from sanic import Blueprint, Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_compat, settings
 from bot.channels.gate import HandoffGate, OnNewMessage
 from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
-from bot.channels.server import JsonErrorsBlueprint
 from bot.channels.sms.bridge import SmsBridge
 from bot.channels.sms.gateway import GatewayClient
 from bot.channels.sms.identity import SMS_CHANNEL
 from bot.channels.sms.signature import is_authentic
 from bot.channels.sms.store import SmsStore
 from bot.http import error, respond
-from bot.phone import parse_mobile_number
+from bot.phone import SERVICE_NUMBER, parse_mobile_number
+from bot.rasa_compat.sanic_server import JsonErrorsBlueprint
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DB = "var/sms.sqlite3"
 MSG_ID_MAX = 128
 TEXT_MAX = 5000  # what a gateway could deliver at all (a long SMS is ~ 10 × 67 characters)
 
@@ -48,7 +47,7 @@ def _required(credentials: dict[str, Any], key: str) -> str:
     value = str(credentials.get(key) or "").strip()
     if not value:
         raise ValueError(
-            f"credentials.yml: the SMS channel needs `{key}` (`make run` sets it up; see README)"
+            f"credentials.yml: the SMS channel needs `{key}` (`make run` sets it up: docs/sms.md)"
         )
     return value
 
@@ -96,16 +95,19 @@ class SmsInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SmsInput:
         credentials = credentials or {}
-        database = credentials.get("database") or os.environ.get("SMS_BRIDGE_DB") or DEFAULT_DB
+        database = credentials.get("database") or settings.value("SMS_BRIDGE_DB")
         return cls(
             _required(credentials, "webhook_secret"),
             _required(credentials, "gateway_url"),
             _required(credentials, "gateway_key"),
-            str(credentials.get("service_number") or "10086"),
+            str(credentials.get("service_number") or SERVICE_NUMBER),
             Path(database),
         )
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        # The Rasa server process's setup (log masking, our overrides of Rasa): the first call
+        # Rasa makes to our code once its logging and app exist is this (bot/rasa_compat).
+        rasa_compat.install_rasa_server()
         sms = JsonErrorsBlueprint("sms_webhook")
         gate = HandoffGate.from_env()
         handle = customer_pipeline(on_new_message, gate)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.http_client import JsonServiceClient, ServiceRequestError, ServiceUnavailable
 
 
@@ -18,13 +16,12 @@ class GatewayRefused(ServiceRequestError):
 
 
 class GatewayClient(JsonServiceClient):
+    """Its base URL is the gateway's send URL, its token the gateway's key."""
+
     service_name = "SMS gateway"
-    logger = logging.getLogger("bot.channels.sms.gateway")
     unavailable = GatewayUnavailable
     request_error = GatewayRefused
-
-    def __init__(self, send_url: str, key: str, timeout_s: float = 5.0) -> None:
-        super().__init__(send_url, key, timeout_s)
+    default_timeout_s = 5.0
 
     async def send(self, to: str, sender: str, text: str) -> None:
         await self._call("POST", "", {"to": to, "from": sender, "text": text})

@@ -13,9 +13,9 @@ import json
 import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.sql_store import SqlStore, local_now
+from bot.clock import local_now
+from bot.sql_store import SqlStore
 
 SCHEMA_VERSION = "1"
 SCHEMA = (
@@ -66,9 +66,6 @@ class SmsStore(SqlStore):
     schema_version = SCHEMA_VERSION
     made_by = "the SMS bridge"
     afresh = "move it away to start afresh"
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
 
     # -- inbound ------------------------------------------------------------------------------
 

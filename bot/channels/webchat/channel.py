@@ -8,30 +8,31 @@ Differences from `rasa.core.channels.socketio.SocketIOInput`:
 - metadata from the page is dropped: nothing the browser says can vouch for a customer;
 - messages pass the handoff gate, and what a human agent writes is pushed to the page while it
   is connected (`bot/channels/push.py`).
+
+What of Rasa's socket.io channel this builds on is in bot/rasa_compat/socketio_blueprint.py.
 """
 
 from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 import re
 import uuid
 from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
 
+from bot import rasa_compat, settings
 from bot.channels.gate import HandoffGate, OnNewMessage
 from bot.channels.guard import customer_pipeline
 from bot.channels.push import AgentPush
-from bot.channels.server import answer_errors_in_json
+from bot.rasa_compat.socketio_blueprint import join_session, output, socketio_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,7 @@ def allowed_origins(configured: Any) -> list[str]:
         raise ValueError("allowed_origins must list the chat page's origins, not '*'")
     if origins:
         return origins
-    port = os.environ.get("RASA_PORT") or "5005"
-    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    return settings.value("WEBCHAT_ORIGINS").split(",")
 
 
 def session_id_of(data: Any) -> str | None:
@@ -73,29 +73,23 @@ def static_file(name: str) -> Path | None:
     return None
 
 
-class PageBlueprint(SocketBlueprint):
-    """Also serves the chat page on the app, outside the channel's /webhooks prefix."""
+def serve_page(app: Sanic) -> None:
+    """The chat page on the app, outside the channel's /webhooks prefix."""
 
-    def register(self, app: Sanic, options: dict[str, Any]) -> None:
-        answer_errors_in_json(app)
-        super().register(app, options)
+    async def page(_: Request) -> HTTPResponse:
+        return await response.file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8")
 
-        async def page(_: Request) -> HTTPResponse:
-            return await response.file(
-                STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8"
-            )
+    async def asset(_: Request, name: str) -> HTTPResponse:
+        path = static_file(name)
+        if path is None:
+            raise NotFound("No such file.")
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind.endswith("javascript"):
+            kind += "; charset=utf-8"
+        return await response.file(path, mime_type=kind)
 
-        async def asset(_: Request, name: str) -> HTTPResponse:
-            path = static_file(name)
-            if path is None:
-                raise NotFound("No such file.")
-            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            if kind.startswith("text/") or kind.endswith("javascript"):
-                kind += "; charset=utf-8"
-            return await response.file(path, mime_type=kind)
-
-        app.add_route(page, "/webchat", methods=["GET"], name="webchat_page")
-        app.add_route(asset, "/webchat/static/<name:path>", methods=["GET"], name="webchat_static")
+    app.add_route(page, "/webchat", methods=["GET"], name="webchat_page")
+    app.add_route(asset, "/webchat/static/<name:path>", methods=["GET"], name="webchat_static")
 
 
 class WebChatInput(SocketIOInput):
@@ -116,9 +110,10 @@ class WebChatInput(SocketIOInput):
         )
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
-        self.sio = sio
-        blueprint = PageBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        # The Rasa server process's setup (log masking, our overrides of Rasa): the first call
+        # Rasa makes to our code once its logging and app exist is this (bot/rasa_compat).
+        rasa_compat.install_rasa_server()
+        sio, blueprint = socketio_blueprint(self, self.origins, serve_page)
         gate = HandoffGate.from_env()
         gated = customer_pipeline(on_new_message, gate)
         gate.close_with(blueprint)
@@ -126,9 +121,9 @@ class WebChatInput(SocketIOInput):
         push = AgentPush.from_env("socketio", lambda: set(connected.values()))
 
         async def deliver(session_id: str, texts: list[str]) -> None:
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            to_page = output(self, sio)
             for text in texts:
-                await output.send_text_message(session_id, text)
+                await to_page.send_text_message(session_id, text)
 
         push.attach(blueprint, deliver)
         logger.info("web chat accepts connections from %s", ", ".join(self.origins))
@@ -145,9 +140,7 @@ class WebChatInput(SocketIOInput):
         async def session_request(sid: str, data: Any) -> None:
             session_id = session_id_of(data) or uuid.uuid4().hex
             if self.session_persistence:
-                # A coroutine in the python-socketio Rasa installs (Rasa's own channel forgets
-                # to await it, and its replies then reach nobody).
-                await sio.enter_room(sid, session_id)
+                await join_session(sio, sid, session_id)
             connected[sid] = session_id
             await sio.emit("session_confirm", session_id, room=sid)
 
@@ -158,7 +151,7 @@ class WebChatInput(SocketIOInput):
             if session_id is None or session_id_of(data) != session_id or not isinstance(text, str):
                 logger.debug("web chat message without its session ignored")
                 return
-            output = SocketIOOutput(sio, self.bot_message_evt)
-            await gated(UserMessage(text, output, session_id, input_channel=self.name()))
+            to_page = output(self, sio)
+            await gated(UserMessage(text, to_page, session_id, input_channel=self.name()))
 
         return blueprint

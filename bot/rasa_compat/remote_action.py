@@ -1,11 +1,7 @@
 """Our two changes to Rasa 3.6's `RemoteAction` (how the Rasa server calls the action server).
 
-(The other overrides of Rasa and Sanic internals — the tracker store's, the REST and socket.io
-channels', the server's error handler — are still in their own modules.)
-
-`patch_rasa()` installs both; the channels call it when the Rasa server sets them up
-(bot/channels/guard.py), so importing this module changes nothing.
-tests/unit/test_rasa_patches.py pins what each one relies on in Rasa.
+`install()` puts both on the class (process-wide; bot/rasa_compat's `install_rasa_server()` calls
+it). tests/rasa_compat/test_remote_action.py pins what each one relies on in Rasa.
 
 1. **One schema validator.** Rasa checks every answer of the action server with
    `jsonschema.validate`, which checks the schema itself against its metaschema and builds a
@@ -99,10 +95,10 @@ async def _run_or_answer_from_the_selector(
         return await selector_answer.run(output_channel, nlg, tracker, domain)
 
 
-def patch_rasa() -> None:
-    """Idempotent; called by the channels when the Rasa server sets them up."""
+def install() -> None:
+    """Both changes, on Rasa's class. Idempotent."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     RemoteAction.run = _run_or_answer_from_the_selector  # type: ignore[method-assign]
 
 
-__all__ = ["ValidationError", "patch_rasa"]
+__all__ = ["ValidationError", "action_response_validator", "install"]
