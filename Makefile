@@ -28,7 +28,7 @@ help:
 	@echo "make audit    check the pinned dependencies for known vulnerabilities (needs OSV)"
 	@echo "make test     lint, validate data, train if needed, run every test"
 	@echo "make unit     the tests that need no trained model, PostgreSQL or a browser (fast)"
-	@echo "make lint     ruff: formatting and lint (make format fixes what it can)"
+	@echo "make lint     ruff (formatting, lint; make format fixes what it can), mypy on bot/, actions/"
 	@echo "make validate check data/, domain.yml and the responses the actions send"
 	@echo "make stories  Rasa's story tests (tests/stories/)"
 	@echo "make nlu-eval cross-validated intent and FAQ-answer F1 (results/)"
@@ -75,6 +75,7 @@ shell: train
 lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -6,6 +6,7 @@ reasoning over the plans use, so no figure is typed twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -44,6 +45,26 @@ class Plan:
     @property
     def data_gb(self) -> int | None:
         return None if self.data_mb is None else self.data_mb // MB_PER_GB
+
+    def includes(self, service_code: str) -> bool:
+        """Whether the plan's fee covers this service (only 彩铃 and 来电显示 can be)."""
+        return {"cailing": self.includes_cailing, "caller_id": self.includes_caller_id}.get(
+            service_code, False
+        )
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any], position: int) -> Plan:
+        """A plan from the catalogue file's entry or the account service's row (same names)."""
+        return cls(
+            code=record["code"],
+            name=record["name"],
+            fee_fen=record["monthly_fee_fen"],
+            voice_minutes=record["voice_minutes"],
+            data_mb=record["data_mb"],
+            includes_cailing=bool(record["includes_cailing"]),
+            includes_caller_id=bool(record["includes_caller_id"]),
+            position=position,
+        )
 
 
 @dataclass(frozen=True)
@@ -90,17 +111,7 @@ def catalogue() -> Catalogue:
     fees = {service["code"]: service["monthly_fee_fen"] for service in data["services"]}
     return Catalogue(
         plans=tuple(
-            Plan(
-                code=plan["code"],
-                name=plan["name"],
-                fee_fen=plan["monthly_fee_fen"],
-                voice_minutes=plan["voice_minutes"],
-                data_mb=plan["data_mb"],
-                includes_cailing=bool(plan["includes_cailing"]),
-                includes_caller_id=bool(plan["includes_caller_id"]),
-                position=position,
-            )
-            for position, plan in enumerate(data["plans"])
+            Plan.from_record(plan, position) for position, plan in enumerate(data["plans"])
         ),
         voice_fen_per_minute=data["rates"]["voice_fen_per_minute"],
         data_fen_per_mb=data["rates"]["data_fen_per_mb"],

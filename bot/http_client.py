@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot import settings
 from bot.phone import mask_phone_numbers
 
 # Idle keep-alive connections are closed after this long: under Sanic's 5 s keep-alive timeout.
@@ -78,6 +79,8 @@ class JsonServiceClient:
     module that defines it (bot.accounts.client, …)."""
 
     service_name: ClassVar[str] = "service"
+    # PREFIX_URL and PREFIX_TOKEN (bot/settings.py): where the service is, what token to send.
+    settings_prefix: ClassVar[str] = ""
     unavailable: ClassVar[type[ServiceUnavailable]] = ServiceUnavailable
     request_error: ClassVar[type[ServiceRequestError]] = ServiceRequestError
     default_timeout_s: ClassVar[float] = 3.0
@@ -94,7 +97,8 @@ class JsonServiceClient:
 
     @classmethod
     def from_env(cls: type[Client]) -> Client:
-        raise NotImplementedError(f"{cls.__name__} is not configured from the environment")
+        prefix = cls.settings_prefix
+        return cls(settings.value(f"{prefix}_URL"), settings.given(f"{prefix}_TOKEN"))
 
     @classmethod
     def shared(cls: type[Client]) -> Client:

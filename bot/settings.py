@@ -13,7 +13,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,21 +54,66 @@ SETTINGS: tuple[Setting, ...] = (
         "the assistant's public port: web chat, REST, SMS webhook",
         (RUN, PROD, RASA, GATEWAY),
     ),
-    Setting("SHELL_PORT", "5006", "the port of `make shell`'s Rasa", (RUN,)),
-    Setting("ACTION_HOST", "127.0.0.1", "address the action server listens on", (ACTIONS,)),
-    Setting("ACTION_PORT", "5055", "the action server's port", (RUN, ACTIONS)),
+    Setting(
+        "SHELL_PORT",
+        "5006",
+        "the port of `make shell`'s Rasa",
+        (RUN,),
+    ),
+    Setting(
+        "ACTION_HOST",
+        "127.0.0.1",
+        "address the action server listens on",
+        (ACTIONS,),
+    ),
+    Setting(
+        "ACTION_PORT",
+        "5055",
+        "the action server's port",
+        (RUN, ACTIONS),
+    ),
     Setting(
         "ACTION_WORKERS",
         "1",
         "Sanic worker processes of the action server (2 in make run-prod)",
         (ACTIONS, PROD),
     ),
-    Setting("ACCOUNTS_HOST", "127.0.0.1", "address the account service listens on", (ACCOUNTS,)),
-    Setting("ACCOUNTS_PORT", "8088", "the account service's port", (RUN, ACCOUNTS)),
-    Setting("HANDOFF_HOST", "127.0.0.1", "address the agent desk listens on", (DESK,)),
-    Setting("HANDOFF_PORT", "8090", "the agent desk's port (its page and API)", (RUN, DESK)),
-    Setting("SMS_GATEWAY_HOST", "127.0.0.1", "address the mock SMS gateway listens on", (GATEWAY,)),
-    Setting("SMS_GATEWAY_PORT", "8089", "the mock SMS gateway's port", (RUN, GATEWAY)),
+    Setting(
+        "ACCOUNTS_HOST",
+        "127.0.0.1",
+        "address the account service listens on",
+        (ACCOUNTS,),
+    ),
+    Setting(
+        "ACCOUNTS_PORT",
+        "8088",
+        "the account service's port",
+        (RUN, ACCOUNTS),
+    ),
+    Setting(
+        "HANDOFF_HOST",
+        "127.0.0.1",
+        "address the agent desk listens on",
+        (DESK,),
+    ),
+    Setting(
+        "HANDOFF_PORT",
+        "8090",
+        "the agent desk's port (its page and API)",
+        (RUN, DESK),
+    ),
+    Setting(
+        "SMS_GATEWAY_HOST",
+        "127.0.0.1",
+        "address the mock SMS gateway listens on",
+        (GATEWAY,),
+    ),
+    Setting(
+        "SMS_GATEWAY_PORT",
+        "8089",
+        "the mock SMS gateway's port",
+        (RUN, GATEWAY),
+    ),
     # -- how the processes find each other --------------------------------------------------
     Setting(
         "ACTION_ENDPOINT_URL",
@@ -190,9 +235,17 @@ SETTINGS: tuple[Setting, ...] = (
         (ACCOUNTS, PROD),
         per_run=True,
     ),
-    Setting("HANDOFF_DB", "var/handoff.sqlite3", "the agent desk's SQLite file", (DESK,)),
     Setting(
-        "SMS_GATEWAY_DB", "var/smsgateway.sqlite3", "the mock gateway's SQLite file", (GATEWAY,)
+        "HANDOFF_DB",
+        "var/handoff.sqlite3",
+        "the agent desk's SQLite file",
+        (DESK,),
+    ),
+    Setting(
+        "SMS_GATEWAY_DB",
+        "var/smsgateway.sqlite3",
+        "the mock gateway's SQLite file",
+        (GATEWAY,),
     ),
     Setting(
         "SMS_BRIDGE_DB",
@@ -220,22 +273,42 @@ SETTINGS: tuple[Setting, ...] = (
         (RASA, PROD),
     ),
     # -- the production profile -------------------------------------------------------------
-    Setting("RASA_PROCESSES", "2", "how many Rasa processes run behind nginx", (PROD,)),
-    Setting("RASA_PROCESS_PORT", "5101", "the first of their loopback ports", (PROD,)),
+    Setting(
+        "RASA_PROCESSES",
+        "2",
+        "how many Rasa processes run behind nginx",
+        (PROD,),
+    ),
+    Setting(
+        "RASA_PROCESS_PORT",
+        "5101",
+        "the first of their loopback ports",
+        (PROD,),
+    ),
     Setting(
         "PROD_DATA_DIR",
         "var/prod",
         "where the profile's PostgreSQL, Redis, nginx and secrets live",
         (PROD,),
     ),
-    Setting("POSTGRES_PORT", "5433", "our PostgreSQL's port", (PROD,)),
+    Setting(
+        "POSTGRES_PORT",
+        "5433",
+        "our PostgreSQL's port",
+        (PROD,),
+    ),
     Setting(
         "POSTGRES_PASSWORD",
         "",
         "our PostgreSQL's password (made up once, kept in PROD_DATA_DIR/secrets.json)",
         (PROD,),
     ),
-    Setting("REDIS_PORT", "6380", "our Redis's port", (PROD,)),
+    Setting(
+        "REDIS_PORT",
+        "6380",
+        "our Redis's port",
+        (PROD,),
+    ),
     Setting(
         "REDIS_PASSWORD",
         "",
@@ -243,9 +316,17 @@ SETTINGS: tuple[Setting, ...] = (
         (PROD,),
     ),
     # -- tools ------------------------------------------------------------------------------
-    Setting("BENCH_SECONDS", "30", "measured seconds per load level", (BENCH,)),
     Setting(
-        "TF_CPP_MIN_LOG_LEVEL", "2", "TensorFlow's own: how chatty its C++ logging is", (RASA,)
+        "BENCH_SECONDS",
+        "30",
+        "measured seconds per load level",
+        (BENCH,),
+    ),
+    Setting(
+        "TF_CPP_MIN_LOG_LEVEL",
+        "2",
+        "TensorFlow's own: how chatty its C++ logging is",
+        (RASA,),
     ),
     Setting(
         "CI",
@@ -335,21 +416,21 @@ def database_file(name: str) -> Path:
     return file
 
 
-def distinct_secrets(service: str, roles: dict[str, str], if_equal: str) -> list[str]:
-    """The secrets a service refuses to start without, by setting name and what each is for;
-    a clear exit when one is missing or two are equal (`if_equal` says what could then go
-    wrong)."""
-    values = [given(name) for name in roles]
-    missing = [name for name, found in zip(roles, values, strict=True) if not found]
+def distinct_secrets(service: str, names: Sequence[str], if_equal: str = "") -> list[str]:
+    """The secrets a service refuses to start without; a clear exit, naming each with what its
+    declaration says it is for, when one is missing or two are equal (`if_equal` says what
+    could then go wrong)."""
+    values = [given(name) for name in names]
+    missing = [name for name, found in zip(names, values, strict=True) if not found]
     if missing:
-        needed = "; ".join(f"{role} ({name})" for name, role in roles.items())
+        needed = "; ".join(f"{name}, {_declared(name).purpose}" for name in names)
         raise SystemExit(
             f"{' and '.join(missing)} not set: the {service} refuses to start without {needed}."
             " `make run` generates them."
         )
     if len(set(values)) < len(values):
         raise SystemExit(
-            f"{' and '.join(roles)} are the same: {if_equal} Give them different values."
+            f"{' and '.join(names)} are the same: {if_equal} Give them different values."
         )
     return values
 

@@ -32,35 +32,58 @@ DEMO_PASSWORDS = {"13800138000": "258013", "13900139000": "369024", "13700137000
 DEMO_NUMBERS = tuple(DEMO_PASSWORDS)
 
 
-@dataclass
-class RunningService:
-    """The mock account service in its own process, as `make run` starts it."""
+@dataclass(frozen=True)
+class Served:
+    """A service in its own process (`serving_module`): where it answers, its database, its
+    log."""
 
     url: str
-    token: str
     db_path: Path
     log_path: Path
+
+
+@dataclass(frozen=True)
+class RunningService(Served):
+    """The mock account service in its own process, as `make run` starts it."""
+
+    token: str
 
     def client(self, timeout_s: float = 3.0) -> AccountClient:
         return AccountClient(self.url, self.token, timeout_s=timeout_s)
 
 
+def service_environment(prefix: str, port: int, database: Path, **values: str) -> dict[str, str]:
+    """One service's environment as `make run` gives it: PREFIX_HOST, _PORT and _DB (loopback,
+    `port`, its SQLite file) and `values` (its secrets, say), over this process's environment
+    without the per-run values a parent shell may hold."""
+    return {
+        **settings.fresh_environment(),
+        f"{prefix}_HOST": "127.0.0.1",
+        f"{prefix}_PORT": str(port),
+        f"{prefix}_DB": str(database),
+        **values,
+    }
+
+
+@contextmanager
+def serving_module(module: str, prefix: str, folder: Path, **values: str) -> Iterator[Served]:
+    """`python -m MODULE` on a free loopback port, with a fresh database (in a folder the
+    service creates) and its log in `folder`, and `values` in its environment."""
+    port, name = free_port(), prefix.lower()
+    served = Served(
+        f"http://127.0.0.1:{port}", folder / "not-yet" / f"{name}.sqlite3", folder / f"{name}.log"
+    )
+    env = service_environment(prefix, port, served.db_path, **values)
+    with service_process(module, env, served.log_path, f"{served.url}/health"):
+        yield served
+
+
 @contextmanager
 def running_account_service(folder: Path) -> Iterator[RunningService]:
     """`python -m bot.accounts` on a free port with a fresh database in `folder`."""
-    port, token = free_port(), uuid.uuid4().hex
-    db_path = folder / "not-yet" / "accounts.sqlite3"  # the service creates the folder
-    log_path = folder / "service.log"
-    env = {
-        **settings.environment(),
-        "ACCOUNTS_HOST": "127.0.0.1",
-        "ACCOUNTS_PORT": str(port),
-        "ACCOUNTS_DB": str(db_path),
-        "ACCOUNTS_TOKEN": token,
-    }
-    running = RunningService(f"http://127.0.0.1:{port}", token, db_path, log_path)
-    with service_process("bot.accounts", env, log_path, f"{running.url}/health"):
-        yield running
+    token = uuid.uuid4().hex
+    with serving_module("bot.accounts", "ACCOUNTS", folder, ACCOUNTS_TOKEN=token) as served:
+        yield RunningService(served.url, served.db_path, served.log_path, token)
 
 
 @contextmanager

@@ -47,9 +47,7 @@ def described(where: Path | str) -> str:
 
 
 def serve() -> None:
-    (token,) = settings.distinct_secrets(
-        "account service", {"ACCOUNTS_TOKEN": "the token its callers must send"}, if_equal=""
-    )
+    (token,) = settings.distinct_secrets("account service", ["ACCOUNTS_TOKEN"])
     (host, listen_port), where = settings.listen_address("ACCOUNTS"), location()
     if isinstance(where, Path):
         where.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import settings
 from bot.http_client import JsonServiceClient, ServiceRequestError, ServiceUnavailable, segment
 
 
@@ -27,13 +26,9 @@ class AccountRequestError(ServiceRequestError):
 
 class AccountClient(JsonServiceClient):
     service_name = "account service"
+    settings_prefix = "ACCOUNTS"
     unavailable = AccountServiceUnavailable
     request_error = AccountRequestError
-    default_timeout_s = 3.0
-
-    @classmethod
-    def from_env(cls) -> AccountClient:
-        return cls(settings.value("ACCOUNTS_URL"), settings.given("ACCOUNTS_TOKEN"))
 
     def _account(self, number: str, *rest: str) -> str:
         return "/".join(("/v1/accounts", segment(number), *(segment(part) for part in rest)))

@@ -37,11 +37,7 @@ logger = logging.getLogger("bot.actionserver")
 
 def action_token() -> str:
     """Without it anyone who reaches the port could run our actions."""
-    (token,) = settings.distinct_secrets(
-        "action server",
-        {"ACTION_TOKEN": "the token Rasa sends with every action call"},
-        if_equal="",  # a single secret: nothing to compare
-    )
+    (token,) = settings.distinct_secrets("action server", ["ACTION_TOKEN"])
     return token
 
 

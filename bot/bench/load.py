@@ -169,9 +169,8 @@ async def say(session: aiohttp.ClientSession, url: str, sender: str, step: Step)
     except asyncio.TimeoutError:
         return Turn(step.kind, started, time.monotonic() - started, "timeout", step.text)
     except (aiohttp.ClientError, ValueError) as error:
-        outcome = Turn(step.kind, started, time.monotonic() - started, "http", step.text)
-        outcome.reply = type(error).__name__
-        return outcome
+        latency = time.monotonic() - started
+        return Turn(step.kind, started, latency, "http", step.text, type(error).__name__)
     latency = time.monotonic() - started
     if status != 200:
         return Turn(step.kind, started, latency, "http", step.text, f"HTTP {status}")

@@ -133,7 +133,7 @@ class CountingOutput(OutputChannel):
         self._output = output
         self.sent = 0
 
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self._output.name()
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:

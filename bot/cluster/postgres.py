@@ -31,6 +31,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg2
@@ -85,7 +86,9 @@ def _newest_bin_dir() -> Path | None:
 
 def scram_verifier(password: str, iterations: int = 4096) -> str:
     """The password as PostgreSQL stores it (RFC 7677 SCRAM-SHA-256), so that ALTER ROLE never
-    carries the password itself (a statement may end up in the server's log)."""
+    carries the password itself (a statement may end up in the server's log). psycopg2's
+    `encrypt_password(…, "scram-sha-256")` computes the same but needs an open connection, and
+    the only way in before this statement is psql over the socket as the directory's owner."""
     salt = secrets.token_bytes(16)
     salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
     client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
@@ -228,7 +231,7 @@ class LocalPostgres:
     ) -> subprocess.CompletedProcess[str]:
         """A PostgreSQL program as the cluster's owner (never with a password in `command`)."""
         owner = self._owner()
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if self._as_root():
             extra = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
         env = {
@@ -245,7 +248,7 @@ class LocalPostgres:
             env=env,
             timeout=timeout,
             check=False,
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
 
     def _check_reachable(self) -> None:

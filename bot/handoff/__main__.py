@@ -15,19 +15,17 @@ from bot.http import serve as serve_app
 def tokens() -> list[str]:
     """Without them anyone could read the conversations."""
     return settings.distinct_secrets(
-        "agent desk",
-        {"AGENT_TOKEN": "the agents' token", "HANDOFF_TOKEN": "our processes' token"},
-        "an agent could then act as the bot.",
+        "agent desk", ["AGENT_TOKEN", "HANDOFF_TOKEN"], "an agent could then act as the bot."
     )
 
 
 def main() -> None:
+    # Every setting is checked before the store creates its database.
     agent_token, internal_token = tokens()
-    host, listen_port = settings.listen_address("HANDOFF")
+    address = settings.listen_address("HANDOFF")
     timeout_s = settings.seconds("HANDOFF_CLAIM_TIMEOUT_S")
     store = HandoffStore(settings.database_file("HANDOFF_DB"))
-    app = create_app(store, agent_token, internal_token, timeout_s)
-    serve_app(app, store, host, listen_port)
+    serve_app(create_app(store, agent_token, internal_token, timeout_s), store, *address)
 
 
 if __name__ == "__main__":

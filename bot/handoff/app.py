@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -37,6 +38,9 @@ from bot.phone import mask_phone_numbers
 from bot.service_errors import InvalidInput, NotFound, refusal
 
 logger = logging.getLogger(__name__)
+
+# What an agent does to a handoff (claim, hand back, close): by its id, in the agent's name.
+AgentAct = Callable[[int, Any], dict[str, Any]]
 
 DEFAULT_NAME = "agent_desk"
 PAGE_FILE = Path(__file__).with_name("static") / "desk.html"
@@ -158,10 +162,13 @@ def create_app(
     async def get_handoff(request: Request, handoff_id: str) -> HTTPResponse:
         return respond({"handoff": for_agents(store.get(handoff_number(handoff_id)))})
 
+    def agent_acts(request: Request, handoff_id: str, act: AgentAct) -> HTTPResponse:
+        number, agent = handoff_number(handoff_id), body_of(request).get("agent")
+        return respond({"handoff": for_agents(act(number, agent))})
+
     @app.post("/api/handoffs/<handoff_id:str>/claim")
     async def claim(request: Request, handoff_id: str) -> HTTPResponse:
-        number, agent = handoff_number(handoff_id), body_of(request).get("agent")
-        return respond({"handoff": for_agents(store.claim(number, agent))})
+        return agent_acts(request, handoff_id, store.claim)
 
     @app.post("/api/handoffs/<handoff_id:str>/reply")
     async def reply(request: Request, handoff_id: str) -> HTTPResponse:
@@ -171,13 +178,11 @@ def create_app(
 
     @app.post("/api/handoffs/<handoff_id:str>/hand-back")
     async def hand_back(request: Request, handoff_id: str) -> HTTPResponse:
-        number, agent = handoff_number(handoff_id), body_of(request).get("agent")
-        return respond({"handoff": for_agents(store.hand_back(number, agent))})
+        return agent_acts(request, handoff_id, store.hand_back)
 
     @app.post("/api/handoffs/<handoff_id:str>/close")
     async def close(request: Request, handoff_id: str) -> HTTPResponse:
-        number, agent = handoff_number(handoff_id), body_of(request).get("agent")
-        return respond({"handoff": for_agents(store.close(number, agent))})
+        return agent_acts(request, handoff_id, store.close)
 
     # -- our processes --------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import settings
 from bot.http_client import JsonServiceClient, ServiceRequestError, ServiceUnavailable, segment
 
 
@@ -30,14 +29,11 @@ class DeskRequestError(ServiceRequestError):
 
 class DeskClient(JsonServiceClient):
     service_name = "agent desk"
+    settings_prefix = "HANDOFF"
     unavailable = DeskUnavailable
     request_error = DeskRequestError
     default_timeout_s = 2.0
     routine_refusals = frozenset({"no_active_handoff"})
-
-    @classmethod
-    def from_env(cls) -> DeskClient:
-        return cls(settings.value("HANDOFF_URL"), settings.given("HANDOFF_TOKEN"))
 
     async def open_handoff(
         self,

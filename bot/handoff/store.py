@@ -9,7 +9,8 @@ Messages keep the transcript from before the handoff (`live` 0) and everything s
 wait (0) until the customer's next message takes them; everything else is delivered on arrival.
 
 Each public method is one API operation returning JSON-ready dicts, or raising a refusal
-that names the API error code (bot/service_errors.py). Every write is one `BEGIN IMMEDIATE`
+that names the API error code (bot/service_errors.py); it takes the request's fields as they
+came (`Any`) and checks them itself. Every write is one `BEGIN IMMEDIATE`
 transaction, rolled back on any exception, so a crash leaves the data as before or after, and
 a restart of any process loses nothing. The clock is injected so that expiry can be tested
 without waiting; queue order is by id (AUTOINCREMENT never reuses one), not by time, since
@@ -213,11 +214,11 @@ class HandoffStore(SqlStore):
 
     def open_handoff(
         self,
-        sender: str,
-        channel: str,
-        number: str | None,
-        ticket: str | None,
-        transcript: list[dict[str, Any]],
+        sender: Any,
+        channel: Any,
+        number: Any,
+        ticket: Any,
+        transcript: Any,
     ) -> tuple[dict[str, Any], int | None]:
         """Queues the conversation with its transcript; refuses a second active handoff."""
         sender = _text(sender, "sender")
@@ -245,7 +246,7 @@ class HandoffStore(SqlStore):
             handoff = self._find(conn, handoff_id)
         return handoff, handoff["position"]
 
-    def inbound(self, sender: str, text: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    def inbound(self, sender: str, text: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """A customer's message as the gate passes it on, in one transaction: kept for the
         agent when a human has the conversation (its handoff is returned, else None), and
         what waits for the customer (of any handoff: the notice after a hand-back too),
@@ -262,9 +263,7 @@ class HandoffStore(SqlStore):
                 handoff = self._find(conn, handoff["id"])
         return handoff, outbox
 
-    def take_channel_outbox(
-        self, channel: str, senders: list[str] | None = None
-    ) -> list[dict[str, Any]]:
+    def take_channel_outbox(self, channel: Any, senders: Any = None) -> list[dict[str, Any]]:
         """What waits for the customers of a channel (of `senders` only, when given), each
         with its sender, oldest first, delivered exactly once."""
         channel = _text(channel, "channel")
@@ -291,7 +290,7 @@ class HandoffStore(SqlStore):
 
     # -- agents -------------------------------------------------------------------------------
 
-    def claim(self, handoff_id: int, agent: str) -> dict[str, Any]:
+    def claim(self, handoff_id: int, agent: Any) -> dict[str, Any]:
         """The agent takes a queued handoff. The update is conditional on the status, so of two
         agents claiming at once (even through two connections) exactly one wins; claiming
         one's own handoff again is harmless."""
@@ -318,7 +317,7 @@ class HandoffStore(SqlStore):
         if handoff["status"] != "claimed" or handoff["agent"] != agent:
             raise Conflict("not_claimed_by_you", agent=handoff["agent"])
 
-    def reply(self, handoff_id: int, agent: str, text: str) -> dict[str, Any]:
+    def reply(self, handoff_id: int, agent: Any, text: Any) -> dict[str, Any]:
         """The agent's message, stored as the customer will read it (with the signature)."""
         agent = _text(agent, "agent").strip()
         text = _text(text, "text", limit=TEXT_MAX).strip()
@@ -340,11 +339,11 @@ class HandoffStore(SqlStore):
             self._add(conn, handoff_id, "system", notice(notice_name), ended_at, delivered=False)
             return self._find(conn, handoff_id)
 
-    def hand_back(self, handoff_id: int, agent: str) -> dict[str, Any]:
+    def hand_back(self, handoff_id: int, agent: Any) -> dict[str, Any]:
         """Back to the bot; the customer is told with their next message."""
         return self._end(handoff_id, agent, "returned", "handed_back")
 
-    def close(self, handoff_id: int, agent: str) -> dict[str, Any]:
+    def close(self, handoff_id: int, agent: Any) -> dict[str, Any]:
         """Done; back to the bot too, with a closing notice."""
         return self._end(handoff_id, agent, "closed", "closed")
 

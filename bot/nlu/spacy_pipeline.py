@@ -6,10 +6,12 @@ Chinese one built from data/ by the training step (`python -m bot.cli.train`).
 
 import logging
 from pathlib import Path
+from typing import cast
 
 import jieba
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 
 from bot.nlu.lexicon import Lexicon
@@ -44,7 +46,7 @@ def make_telecom_words(nlp: Language, name: str, words: list[str]) -> TelecomWor
 def build_pipeline(lexicon: Lexicon) -> Language:
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     nlp.add_pipe("telecom_words", config={"words": lexicon.words})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     ruler.add_patterns([{"label": label, "pattern": text} for label, text in lexicon.patterns])
     return nlp
 

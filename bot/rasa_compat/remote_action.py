@@ -97,8 +97,8 @@ async def _run_or_answer_from_the_selector(
 
 def install() -> None:
     """Both changes, on Rasa's class. Idempotent."""
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    RemoteAction.run = _run_or_answer_from_the_selector  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction.run = _run_or_answer_from_the_selector
 
 
 __all__ = ["ValidationError", "action_response_validator", "install"]

@@ -44,6 +44,8 @@ def url_settings(url: str) -> dict[str, Any]:
 
 
 class FilteringSQLTrackerStore(SQLTrackerStore):
+    engine: sa.engine.Engine  # Rasa's assignment is too roundabout for mypy to infer
+
     def __init__(
         self, domain: Domain | None = None, host: str | None = None, **kwargs: Any
     ) -> None:

@@ -26,10 +26,7 @@ def credentials() -> list[str]:
     """Without them anyone could send, or the bridge could not tell us from a forger."""
     return settings.distinct_secrets(
         "SMS gateway",
-        {
-            "SMS_GATEWAY_KEY": "the key the bridge sends with",
-            "SMS_WEBHOOK_SECRET": "the secret inbound messages are signed with",
-        },
+        ["SMS_GATEWAY_KEY", "SMS_WEBHOOK_SECRET"],
         "whoever may send could then forge inbound messages.",
     )
 

@@ -51,7 +51,8 @@ class SmsStore(SqlStore):
 
     def messages(self, to_number: str | None = None, after: int = 0) -> list[dict[str, Any]]:
         """The messages with an id above `after` (to `to_number` only, when given), by id."""
-        query, parameters = "SELECT * FROM sent WHERE id > ?", [after]
+        query = "SELECT * FROM sent WHERE id > ?"
+        parameters: list[int | str] = [after]
         if to_number is not None:
             query += " AND to_number = ?"
             parameters.append(to_number)

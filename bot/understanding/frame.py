@@ -76,7 +76,7 @@ def read_part(text: str) -> Part:
 
 
 def split_questions(text: str) -> list[str]:
-    pieces = []
+    pieces: list[str] = []
     for piece in _BREAKS.split(text):
         piece = _QUESTION_END.sub(r"\1|", piece)
         pieces.extend(part for part in piece.split("|") if part.strip())

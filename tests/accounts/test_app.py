@@ -9,61 +9,32 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 import aiohttp
 import pytest
 import requests
-from sanic import Sanic
 
 from bot.accounts.app import create_app
 from bot.accounts.store import AccountStore
 from bot.privacy import PersonalDataFilter, mask_phone_numbers
 from bot.sql_store import StoreUnavailable
 from tests.accounts.test_store import LI_NA, NOT_OURS, PASSWORDS, WANG_FANG, ZHANG_WEI, Clock
+from tests.serving import JsonApi, assert_internal_error_hidden, explode, serving
 
 TOKEN = "test-token-" + uuid.uuid4().hex
 
-# Sanic 21.12 rewrites some of its own methods when an app starts; a second app in the same
-# process fails unless test mode keeps the originals (what sanic-testing sets too).
-Sanic.test_mode = True
-
 
 @dataclass
-class Api:
-    base_url: str
-    session: aiohttp.ClientSession
+class Api(JsonApi):
     store: AccountStore
     clock: Clock
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        data: bytes | None = None,
-        token: str | None = TOKEN,
-        authorization: str | None = None,
-    ) -> tuple[int, Any]:
-        """Status and decoded JSON; fails the test if the answer is not JSON."""
-        headers = {}
-        if authorization is not None:
-            headers["Authorization"] = authorization
-        elif token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        async with self.session.request(
-            method, self.base_url + path, json=body, data=data, headers=headers
-        ) as response:
-            text = await response.text()
-            assert response.content_type == "application/json", text
-            return response.status, json.loads(text)
+    default_token: ClassVar[str] = TOKEN
 
 
 @pytest.fixture
@@ -71,23 +42,11 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     clock = Clock()
     store = AccountStore(tmp_path / "accounts.sqlite3", today=clock.today, now=clock.now)
     app = create_app(store, TOKEN, name=f"accounts_test_{uuid.uuid4().hex}")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
     try:
-        async with aiohttp.ClientSession() as session:
-            yield Api(f"http://127.0.0.1:{port}", session, store, clock)
+        async with serving(app) as base_url, aiohttp.ClientSession() as session:
+            yield Api(base_url, session, store, clock)
     finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
         store.shutdown()
-        sock.close()
 
 
 # -- access -------------------------------------------------------------------------------------
@@ -403,17 +362,10 @@ async def test_tickets(api: Api) -> None:
 async def test_an_internal_error_is_json_without_a_traceback(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(number: str) -> None:
-        raise RuntimeError(f"database exploded while reading {number}")
-
-    monkeypatch.setattr(api.store, "summary", broken)
+    monkeypatch.setattr(api.store, "summary", explode)
     caplog.set_level(logging.INFO, logger="bot.accounts")
-    status, body = await api.call("GET", f"/v1/accounts/{ZHANG_WEI}")
-    assert (status, body["error"]) == (500, "internal")
-    assert "Traceback" not in json.dumps(body) and "exploded" not in json.dumps(body)
-    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert record.exc_info is not None  # the traceback goes to the log
-    assert record.getMessage() == "GET /v1/accounts/138****8000 -> 500 internal"
+    answer = await api.call("GET", f"/v1/accounts/{ZHANG_WEI}")
+    assert_internal_error_hidden(answer, caplog, "GET /v1/accounts/138****8000 -> 500 internal")
 
 
 async def test_an_unreachable_database_is_503_json(

@@ -19,7 +19,7 @@ from bot.cluster.postgres import LocalPostgres
 from bot.processes import Process, python_module, stop_all
 from bot.sql_store import connect
 from tests.accounts.test_store import PASSWORDS, WANG_FANG, ZHANG_WEI
-from tests.conftest import SERVICE_READY_TIMEOUT_S, free_port, run_module
+from tests.conftest import SERVICE_READY_TIMEOUT_S, free_port, run_module, service_environment
 
 
 @dataclass
@@ -48,14 +48,10 @@ def services(database_url: str, folder: Path, count: int) -> Iterator[list[Servi
     try:
         for index in range(count):
             port, token = free_port(), uuid.uuid4().hex
-            env = {
-                **settings.environment(),
-                "ACCOUNTS_HOST": "127.0.0.1",
-                "ACCOUNTS_PORT": str(port),
-                "ACCOUNTS_DB": str(folder / "unused.sqlite3"),  # the URL wins
-                "ACCOUNTS_DATABASE_URL": database_url,
-                "ACCOUNTS_TOKEN": token,
-            }
+            unused = folder / "unused.sqlite3"  # the URL wins
+            env = service_environment(
+                "ACCOUNTS", port, unused, ACCOUNTS_DATABASE_URL=database_url, ACCOUNTS_TOKEN=token
+            )
             url = f"http://127.0.0.1:{port}"
             process = Process(
                 f"service {index}",

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.accounts import store as store_module
+from bot.accounts import tickets as tickets_module
 from bot.accounts.store import SEED_FILE, TABLES, AccountStore, Locked, WrongPassword
 from bot.service_errors import Conflict, InvalidInput, NotFound
 from bot.sql_store import SchemaMismatch
@@ -66,11 +66,17 @@ def items(bill: dict[str, Any]) -> list[tuple[str, int, str]]:
     return [(item["name"], item["amount_fen"], item["detail"]) for item in bill["items"]]
 
 
+def miss(store: AccountStore, number: str, times: int) -> WrongPassword:
+    """Wrong passwords, each refused with attempts left; returns the last refusal."""
+    for _ in range(times):
+        with pytest.raises(WrongPassword) as refusal:
+            store.verify(number, "000000")
+    return refusal.value
+
+
 def lock(store: AccountStore, number: str) -> Locked:
     """Three wrong passwords in a row; returns the refusal of the third."""
-    for _ in range(2):
-        with pytest.raises(WrongPassword):
-            store.verify(number, "000000")
+    miss(store, number, 2)
     with pytest.raises(Locked) as refusal:
         store.verify(number, "000000")
     return refusal.value
@@ -296,25 +302,17 @@ def test_three_wrong_passwords_lock_for_30_minutes(store: AccountStore, clock: C
 def test_after_a_lock_expires_the_count_starts_again(store: AccountStore, clock: Clock) -> None:
     lock(store, WANG_FANG)
     clock.advance(minutes=30)
-    with pytest.raises(WrongPassword) as again:
-        store.verify(WANG_FANG, "000000")
-    assert again.value.attempts_left == 2
+    assert miss(store, WANG_FANG, 1).attempts_left == 2
 
 
 def test_a_right_password_resets_the_count(store: AccountStore) -> None:
-    for _ in range(2):
-        with pytest.raises(WrongPassword):
-            store.verify(LI_NA, "000000")
+    miss(store, LI_NA, 2)
     store.verify(LI_NA, PASSWORDS[LI_NA])
-    with pytest.raises(WrongPassword) as after:
-        store.verify(LI_NA, "000000")
-    assert after.value.attempts_left == 2
+    assert miss(store, LI_NA, 1).attempts_left == 2
 
 
 def test_malformed_passwords_are_not_counted(store: AccountStore) -> None:
-    for _ in range(2):
-        with pytest.raises(WrongPassword):
-            store.verify(ZHANG_WEI, "000000")
+    miss(store, ZHANG_WEI, 2)
     for malformed in ("12345", "1234567", "abcdef", "", "２５８０１３"):
         with pytest.raises(InvalidInput) as refused:
             store.verify(ZHANG_WEI, malformed)
@@ -553,7 +551,7 @@ def test_create_and_read_tickets(store: AccountStore, clock: Clock) -> None:
 
 def test_ticket_ids_are_unique(store: AccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
     digits = iter([42, 42, 42, 7])
-    monkeypatch.setattr(store_module, "_random_ticket_digits", lambda: next(digits))
+    monkeypatch.setattr(tickets_module, "_random_ticket_digits", lambda: next(digits))
     first = store.create_ticket(LI_NA, "其他", "第一张", "智能客服")
     second = store.create_ticket(LI_NA, "其他", "第二张", "智能客服")
     assert (first["id"], second["id"]) == ("TS202611220042", "TS202611220007")

@@ -19,8 +19,9 @@ from bot.handoff.client import DeskClient
 from bot.handoff.notices import notice
 from bot.handoff.store import HandoffStore
 from tests.conftest import free_port
-from tests.handoff.test_app import AGENT_TOKEN, INTERNAL_TOKEN, serving
+from tests.handoff.test_app import AGENT_TOKEN, INTERNAL_TOKEN
 from tests.handoff.test_store import TRANSCRIPT
+from tests.serving import serving
 
 BOT_ANSWER = "机器人的回答"
 

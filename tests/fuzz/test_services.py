@@ -12,11 +12,9 @@ health check and a real call.
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +23,12 @@ import requests
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import RunningService, free_port, running_account_service, service_process
+from tests.conftest import (
+    RunningService,
+    free_port,
+    running_account_service,
+    serving_module,
+)
 from tests.fuzz import (
     TIMEOUT_S,
     bearer_headers,
@@ -263,6 +266,17 @@ class RunningDesk:
     agent_token: str
     internal_token: str
 
+    def queue(self, sender: str) -> int:
+        """A conversation handed off, as the gate does it: its handoff's id."""
+        response = requests.post(
+            f"{self.url}/internal/handoffs",
+            json={"sender": sender, "channel": "rest", "transcript": []},
+            headers=auth(self.internal_token),
+            timeout=TIMEOUT_S,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["handoff"]["id"]
+
 
 SENDERS = ["fuzz-queued", "fuzz-claimed", "渠道/用户 1?", "nobody"]
 DESK_SEGMENTS: dict[str, st.SearchStrategy[str]] = {
@@ -321,33 +335,15 @@ INTERNAL_ROUTES = [
 OPEN_ROUTES = [Route("GET", "/health"), Route("GET", "/"), Route("GET", "/{sender}")]
 
 
-def desk_environment(folder: Path, port: int, agent_token: str, internal_token: str) -> dict:
-    return {
-        **os.environ,
-        "HANDOFF_HOST": "127.0.0.1",
-        "HANDOFF_PORT": str(port),
-        "HANDOFF_DB": str(folder / "not-yet" / "handoff.sqlite3"),
-        "AGENT_TOKEN": agent_token,
-        "HANDOFF_TOKEN": internal_token,
-    }
-
-
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
-    folder, port = tmp_path_factory.mktemp("fuzz-desk"), free_port()
-    running = RunningDesk(f"http://127.0.0.1:{port}", uuid.uuid4().hex, uuid.uuid4().hex)
-    env = desk_environment(folder, port, running.agent_token, running.internal_token)
-    with service_process("bot.handoff", env, folder / "desk.log", f"{running.url}/health"):
+    folder = tmp_path_factory.mktemp("fuzz-desk")
+    tokens = {"AGENT_TOKEN": uuid.uuid4().hex, "HANDOFF_TOKEN": uuid.uuid4().hex}
+    with serving_module("bot.handoff", "HANDOFF", folder, **tokens) as served:
+        running = RunningDesk(served.url, tokens["AGENT_TOKEN"], tokens["HANDOFF_TOKEN"])
         # Something to act on: one queued handoff, one claimed by 小王.
-        for sender in SENDERS[:2]:
-            response = requests.post(
-                f"{running.url}/internal/handoffs",
-                json={"sender": sender, "channel": "rest", "transcript": []},
-                headers=auth(running.internal_token),
-                timeout=TIMEOUT_S,
-            )
-            assert response.status_code == 201, response.text
-        claimed = response.json()["handoff"]["id"]
+        running.queue(SENDERS[0])
+        claimed = running.queue(SENDERS[1])
         response = requests.post(
             f"{running.url}/api/handoffs/{claimed}/claim",
             json={"agent": "小王"},
@@ -387,6 +383,13 @@ def test_desk_without_the_token_is_401_whatever_else(
         }, (path, response.status_code, answer)
 
 
+def send_to_desk(desk: RunningDesk, request: tuple[str, Request]) -> tuple[str, str, Any]:
+    """Sends a request for agents, our processes or anyone, with the token of its audience."""
+    audience, (method, path, body, headers) = request
+    token = desk.internal_token if audience == "internal" else desk.agent_token
+    return method, path, send(desk.url, method, path, body, with_token(headers, token))
+
+
 @settings(fuzz_settings, max_examples=300)
 @given(
     request=st.one_of(
@@ -396,9 +399,7 @@ def test_desk_without_the_token_is_401_whatever_else(
     )
 )
 def test_desk_answers_anything_with_json(desk: RunningDesk, request: tuple[str, Request]) -> None:
-    audience, (method, path, body, headers) = request
-    token = desk.internal_token if audience == "internal" else desk.agent_token
-    response = send(desk.url, method, path, body, with_token(headers, token))
+    method, path, response = send_to_desk(desk, request)
     secrets = [desk.agent_token, desk.internal_token]
     if path.split("?")[0] == "/" and method == "GET" and response.status_code == 200:
         assert response.headers["Content-Type"].startswith("text/html")  # the agents' page
@@ -416,22 +417,14 @@ def test_desk_answers_anything_with_json(desk: RunningDesk, request: tuple[str, 
     )
 )
 def test_desk_bodies_never_break_it(desk: RunningDesk, request: tuple[str, Request]) -> None:
-    audience, (method, path, body, headers) = request
-    token = desk.internal_token if audience == "internal" else desk.agent_token
-    response = send(desk.url, method, path, body, with_token(headers, token))
+    method, _, response = send_to_desk(desk, request)
     answer_of(response, method, [desk.agent_token, desk.internal_token])
 
 
 def test_desk_still_answers_after_fuzzing(desk: RunningDesk) -> None:
     assert requests.get(f"{desk.url}/health", timeout=TIMEOUT_S).json() == {"status": "ok"}
     sender = f"after-fuzz-{uuid.uuid4().hex[:8]}"
-    response = requests.post(
-        f"{desk.url}/internal/handoffs",
-        json={"sender": sender, "channel": "rest", "transcript": []},
-        headers=auth(desk.internal_token),
-        timeout=TIMEOUT_S,
-    )
-    assert response.status_code == 201, response.text
+    desk.queue(sender)
     listed = requests.get(
         f"{desk.url}/api/handoffs", headers=auth(desk.agent_token), timeout=TIMEOUT_S
     )
@@ -515,20 +508,21 @@ GATEWAY_5XX = ("refused", "bridge_unreachable", "bridge_timeout")
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
-    folder, port = tmp_path_factory.mktemp("fuzz-gateway"), free_port()
-    running = RunningGateway(f"http://127.0.0.1:{port}", uuid.uuid4().hex, uuid.uuid4().hex)
-    env = {
-        **os.environ,
-        "SMS_GATEWAY_HOST": "127.0.0.1",
-        "SMS_GATEWAY_PORT": str(port),
-        "SMS_GATEWAY_DB": str(folder / "not-yet" / "smsgateway.sqlite3"),
-        "SMS_GATEWAY_KEY": running.key,
-        "SMS_WEBHOOK_SECRET": running.secret,
+    folder, key, secret = (
+        tmp_path_factory.mktemp("fuzz-gateway"),
+        uuid.uuid4().hex,
+        uuid.uuid4().hex,
+    )
+    with serving_module(
+        "bot.smsgateway",
+        "SMS_GATEWAY",
+        folder,
+        SMS_GATEWAY_KEY=key,
+        SMS_WEBHOOK_SECRET=secret,
         # Nothing listens there: an inbound message is a quick 502 bridge_unreachable.
-        "SMS_BRIDGE_URL": f"http://127.0.0.1:{free_port()}/webhooks/sms/webhook",
-    }
-    with service_process("bot.smsgateway", env, folder / "gateway.log", f"{running.url}/health"):
-        yield running
+        SMS_BRIDGE_URL=f"http://127.0.0.1:{free_port()}/webhooks/sms/webhook",
+    ) as served:
+        yield RunningGateway(served.url, key, secret)
 
 
 def gateway_request(

@@ -10,79 +10,35 @@ import asyncio
 import json
 import logging
 import re
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import aiohttp
 import pytest
-from sanic import Sanic
 
 from bot.handoff.app import create_app, sweep_interval
 from bot.handoff.notices import notice
 from bot.handoff.store import HandoffStore
 from tests.accounts.test_store import Clock
 from tests.handoff.test_store import TRANSCRIPT
+from tests.serving import JsonApi, assert_internal_error_hidden, explode, serving
 
 AGENT_TOKEN = "agent-" + uuid.uuid4().hex
 INTERNAL_TOKEN = "internal-" + uuid.uuid4().hex
 NUMBER = "13800138000"
 
-# Sanic 21.12 rewrites some of its own methods when an app starts; a second app in the same
-# process fails unless test mode keeps the originals (what sanic-testing sets too).
-Sanic.test_mode = True
-
-
-@asynccontextmanager
-async def serving(app: Sanic) -> AsyncIterator[str]:
-    """The app on a free loopback port, with its listeners (the expiry task) running."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
-        sock.close()
-
 
 @dataclass
-class Desk:
-    base_url: str
-    session: aiohttp.ClientSession
+class Desk(JsonApi):
     store: HandoffStore
     clock: Clock
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        data: bytes | None = None,
-        token: str | None = AGENT_TOKEN,
-    ) -> tuple[int, Any]:
-        """Status and decoded JSON; fails the test if the answer is not JSON."""
-        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-        async with self.session.request(
-            method, self.base_url + path, json=body, data=data, headers=headers
-        ) as response:
-            text = await response.text()
-            assert response.content_type == "application/json", text
-            return response.status, json.loads(text)
+    default_token: ClassVar[str] = AGENT_TOKEN
 
     async def internal(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         return await self.call(method, path, body=body, token=INTERNAL_TOKEN)
@@ -407,17 +363,11 @@ async def test_refusals_have_their_codes(desk: Desk) -> None:
 async def test_an_internal_error_is_json_without_a_traceback(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(sender: str) -> None:
-        raise RuntimeError(f"database exploded while reading {sender}")
-
-    monkeypatch.setattr(desk.store, "active", broken)
+    monkeypatch.setattr(desk.store, "active", explode)
     caplog.set_level(logging.INFO, logger="bot.handoff")
-    status, body = await desk.internal("GET", f"/internal/handoffs/{NUMBER}")
-    assert (status, body["error"]) == (500, "internal")
-    assert "Traceback" not in json.dumps(body) and "exploded" not in json.dumps(body)
-    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert record.exc_info is not None  # the traceback goes to the log
-    assert record.getMessage() == "GET /internal/handoffs/138****8000 -> 500 internal"
+    answer = await desk.internal("GET", f"/internal/handoffs/{NUMBER}")
+    logged = "GET /internal/handoffs/138****8000 -> 500 internal"
+    assert_internal_error_hidden(answer, caplog, logged)
 
 
 # -- expiry -------------------------------------------------------------------------------------

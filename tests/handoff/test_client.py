@@ -8,8 +8,6 @@ senders of its own; an agent's part is played over the agent API with `requests`
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,22 +20,20 @@ import requests
 
 from bot.handoff.client import DeskClient, DeskRequestError, DeskUnavailable
 from bot.handoff.notices import notice
-from tests.conftest import free_port, run_module, service_process
+from tests.conftest import Served, free_port, run_module, service_environment, serving_module
 from tests.handoff.test_store import TRANSCRIPT
+from tests.serving import refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = "13800138000"
 
 
-@dataclass
-class RunningDesk:
+@dataclass(frozen=True)
+class RunningDesk(Served):
     """The agent desk in its own process, as `make run` starts it."""
 
-    url: str
     agent_token: str
     internal_token: str
-    db_path: Path
-    log_path: Path
 
     def client(self, timeout_s: float = 2.0) -> DeskClient:
         return DeskClient(self.url, self.internal_token, timeout_s=timeout_s)
@@ -54,33 +50,32 @@ class RunningDesk:
         return response.json()
 
 
-def desk_environment(db_path: Path, **overrides: str) -> dict[str, str]:
+def desk_tokens() -> dict[str, str]:
     return {
-        **os.environ,
-        "HANDOFF_HOST": "127.0.0.1",
-        "HANDOFF_DB": str(db_path),
         "AGENT_TOKEN": "agent-" + uuid.uuid4().hex,
         "HANDOFF_TOKEN": "internal-" + uuid.uuid4().hex,
-        **overrides,
     }
 
 
 @contextmanager
-def running_desk(db_path: Path, log_path: Path) -> Iterator[RunningDesk]:
-    """`python -m bot.handoff` on a free port; stopped with Ctrl-C (SIGINT) at the end."""
-    port = free_port()
-    env = desk_environment(db_path, HANDOFF_PORT=str(port))
-    desk = RunningDesk(
-        f"http://127.0.0.1:{port}", env["AGENT_TOKEN"], env["HANDOFF_TOKEN"], db_path, log_path
-    )
-    with service_process("bot.handoff", env, log_path, f"{desk.url}/health"):
-        yield desk
+def running_desk(folder: Path) -> Iterator[RunningDesk]:
+    """`python -m bot.handoff` on a free port, its database and log in `folder`; stopped with
+    Ctrl-C (SIGINT) at the end."""
+    tokens = desk_tokens()
+    with serving_module("bot.handoff", "HANDOFF", folder, **tokens) as served:
+        yield RunningDesk(
+            served.url,
+            served.db_path,
+            served.log_path,
+            tokens["AGENT_TOKEN"],
+            tokens["HANDOFF_TOKEN"],
+        )
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
     folder = tmp_path_factory.mktemp("agent-desk")
-    with running_desk(folder / "not-yet" / "handoff.sqlite3", folder / "desk.log") as running:
+    with running_desk(folder) as running:
         yield running
 
 
@@ -156,10 +151,9 @@ async def test_the_desk_log_has_no_numbers(desk: RunningDesk) -> None:
 
 
 def test_handoffs_survive_a_restart(tmp_path: Path) -> None:
-    db_path, log_path = tmp_path / "handoff.sqlite3", tmp_path / "desk.log"
-    with running_desk(db_path, log_path) as first:
+    with running_desk(tmp_path) as first:
         opened = asyncio.run(first.client().open_handoff("s1", "rest", None, None, TRANSCRIPT))
-    with running_desk(db_path, log_path) as second:
+    with running_desk(tmp_path) as second:
         assert asyncio.run(second.client().active("s1")) == opened
 
 
@@ -178,25 +172,10 @@ async def test_a_desk_that_never_answers_times_out(
     silent_server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = DeskClient(silent_server, "token", timeout_s=0.3)
-    started = time.monotonic()
-    with pytest.raises(DeskUnavailable) as waited:
-        await client.active(NUMBER)
-    assert waited.value.slow and time.monotonic() - started >= 0.3
+    refusal, waited_s = await refusal_of(client.active(NUMBER), DeskUnavailable)
+    assert refusal.slow and waited_s >= 0.3
     assert "agent desk: GET /internal/handoffs/138****8000 timed out" in caplog.text
     assert NUMBER not in caplog.text
-
-
-def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HANDOFF_URL", "http://127.0.0.1:9999/")
-    monkeypatch.setenv("HANDOFF_TOKEN", "secret-token")
-    client = DeskClient.from_env()
-    assert (client.base_url, client.timeout_s) == ("http://127.0.0.1:9999", 2.0)
-    assert "secret-token" not in repr(client)
-    monkeypatch.delenv("HANDOFF_URL")
-    monkeypatch.delenv("HANDOFF_PORT", raising=False)
-    assert DeskClient.from_env().base_url == "http://127.0.0.1:8090"
-    monkeypatch.setenv("HANDOFF_PORT", "9123")  # the port is written once: the URL follows it
-    assert DeskClient.from_env().base_url == "http://127.0.0.1:9123"
 
 
 # -- starting the desk --------------------------------------------------------------------------
@@ -218,7 +197,8 @@ def test_starting_without_what_it_needs_is_refused(
     tmp_path: Path, overrides: dict[str, str], expected: str
 ) -> None:
     db_path = tmp_path / "handoff.sqlite3"
-    refused = run_module("bot.handoff", desk_environment(db_path, **overrides))
+    env = service_environment("HANDOFF", free_port(), db_path, **{**desk_tokens(), **overrides})
+    refused = run_module("bot.handoff", env)
     assert refused.returncode != 0
     assert expected in refused.stderr
     assert "Traceback" not in refused.stderr

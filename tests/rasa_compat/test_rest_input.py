@@ -14,7 +14,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from bot.rasa_compat import rest_input
-from tests.rasa_compat.serving import new_app, raw_request, serving
+from tests.serving import new_app, raw_request, serving
 
 NOT_OBJECTS = [b"", b"[]", b'"message"', b"1", b"null"]
 

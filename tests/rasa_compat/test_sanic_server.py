@@ -20,7 +20,7 @@ from bot.rasa_compat.sanic_server import (
     answer_errors_in_json,
     with_json_errors,
 )
-from tests.rasa_compat.serving import new_app, raw_request, serving
+from tests.serving import new_app, raw_request, serving
 
 MALFORMED_ACCEPT = [b"text/html; q=abc", b";", b"*/*;q=x"]
 

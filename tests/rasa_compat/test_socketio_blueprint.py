@@ -23,7 +23,7 @@ from bot import rasa_compat
 from bot.channels.webchat.channel import WebChatInput
 from bot.http import JsonErrorHandler
 from bot.rasa_compat.socketio_blueprint import SocketIOBlueprint, output, socketio_blueprint
-from tests.rasa_compat.serving import new_app, serving
+from tests.serving import new_app, serving
 
 PAGE = "http://page.example"
 TIMEOUT_S = 10  # a bound on a failure, never a wait for a result

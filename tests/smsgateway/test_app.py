@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import subprocess
 import sys
@@ -34,8 +33,8 @@ from bot.smsgateway.app import create_app
 from bot.smsgateway.cli import send
 from bot.smsgateway.sending import PART_MAX_UNITS
 from bot.smsgateway.store import SmsStore
-from tests.conftest import ROOT, free_port, run_module, service_process
-from tests.handoff.test_app import serving
+from tests.conftest import ROOT, free_port, run_module, service_environment, service_process
+from tests.serving import serving
 
 KEY = "key-" + uuid.uuid4().hex
 SECRET = "secret-" + uuid.uuid4().hex
@@ -134,15 +133,14 @@ def bridge() -> Iterator[RecordingBridge]:
 
 
 def gateway_environment(folder: Path, port: int, bridge_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SMS_GATEWAY_HOST": "127.0.0.1",
-        "SMS_GATEWAY_PORT": str(port),
-        "SMS_GATEWAY_DB": str(folder / "not-yet" / "smsgateway.sqlite3"),
-        "SMS_GATEWAY_KEY": KEY,
-        "SMS_WEBHOOK_SECRET": SECRET,
-        "SMS_BRIDGE_URL": bridge_url,
-    }
+    return service_environment(
+        "SMS_GATEWAY",
+        port,
+        folder / "not-yet" / "smsgateway.sqlite3",
+        SMS_GATEWAY_KEY=KEY,
+        SMS_WEBHOOK_SECRET=SECRET,
+        SMS_BRIDGE_URL=bridge_url,
+    )
 
 
 @pytest.fixture(scope="module")

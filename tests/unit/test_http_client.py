@@ -179,3 +179,26 @@ def test_shared_clients_follow_the_configuration(monkeypatch: pytest.MonkeyPatch
     assert DeskClient.shared() is desk
     asyncio.run(close_shared())
     assert DeskClient.shared() is not desk
+
+
+@pytest.mark.parametrize(
+    ("client_class", "prefix", "default_port", "timeout_s"),
+    [(AccountClient, "ACCOUNTS", 8088, 3.0), (DeskClient, "HANDOFF", 8090, 2.0)],
+)
+def test_a_client_is_configured_from_its_settings(
+    monkeypatch: pytest.MonkeyPatch,
+    client_class: type[JsonServiceClient],
+    prefix: str,
+    default_port: int,
+    timeout_s: float,
+) -> None:
+    monkeypatch.setenv(f"{prefix}_URL", "http://127.0.0.1:9999/")
+    monkeypatch.setenv(f"{prefix}_TOKEN", "secret-token")
+    client = client_class.from_env()
+    assert (client.base_url, client.timeout_s) == ("http://127.0.0.1:9999", timeout_s)
+    assert "secret-token" not in repr(client)
+    monkeypatch.delenv(f"{prefix}_URL")
+    monkeypatch.delenv(f"{prefix}_PORT", raising=False)
+    assert client_class.from_env().base_url == f"http://127.0.0.1:{default_port}"
+    monkeypatch.setenv(f"{prefix}_PORT", "9123")  # the port is written once: the URL follows it
+    assert client_class.from_env().base_url == "http://127.0.0.1:9123"

@@ -146,7 +146,7 @@ class SmsBridge:
     def _compose(self, number: str, messages: list[dict[str, Any]]) -> list[str]:
         """Rasa's messages as one SMS text; buttons become numbered options."""
         lines = [message["text"] for message in messages if message.get("text")]
-        buttons = next(
+        buttons: list[dict[str, Any]] = next(
             (message["buttons"] for message in reversed(messages) if message.get("buttons")), []
         )
         lines += [

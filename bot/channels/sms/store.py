@@ -10,12 +10,11 @@ recognised, across restarts too.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 
 from bot.clock import local_now
-from bot.sql_store import SqlStore
+from bot.sql_store import Connection, SqlStore
 
 SCHEMA_VERSION = "1"
 SCHEMA = (
@@ -157,7 +156,7 @@ class SmsStore(SqlStore):
     # -- outbox -------------------------------------------------------------------------------
 
     @staticmethod
-    def _queue(conn: sqlite3.Connection, number: str, texts: list[str], now: str) -> None:
+    def _queue(conn: Connection, number: str, texts: list[str], now: str) -> None:
         conn.executemany(
             "INSERT INTO outbox (number, text, created_at) VALUES (?, ?, ?)",
             [(number, text, now) for text in texts],
