@@ -31,6 +31,7 @@ from bot.channels.sms.signature import is_authentic
 from bot.smsgateway import __main__ as gateway_main
 from bot.smsgateway.app import create_app
 from bot.smsgateway.cli import send
+from bot.smsgateway.fields import MAX_WAIT_S
 from bot.smsgateway.sending import PART_MAX_UNITS
 from bot.smsgateway.store import SmsStore
 from tests.conftest import ROOT, free_port, run_module, service_environment, service_process
@@ -333,7 +334,8 @@ def test_malformed_refusals_are_400(gateway: Gateway, body: dict[str, Any]) -> N
 # -- long-polling -------------------------------------------------------------------------------
 
 
-MAX_TEST_WAIT_S = 20
+# "At once" is measured against the wait a call asked for, never against the machine's speed:
+# a call that waited its poll out took all of MAX_WAIT_S, one that was answered took less.
 
 
 def until(condition: Any, timeout_s: float = 10) -> None:
@@ -348,30 +350,30 @@ def test_a_waiting_reader_gets_a_send_at_once(gateway: Gateway) -> None:
     customer, other = new_number(), new_number()
     _, old = gateway.send(customer, "旧的")
     with ThreadPoolExecutor(1) as pool:
-        reading = pool.submit(gateway.messages, to=customer, after=old["id"], wait=MAX_TEST_WAIT_S)
+        reading = pool.submit(gateway.messages, to=customer, after=old["id"], wait=MAX_WAIT_S)
         until(lambda: gateway.call("GET", "/control/state")[1]["waiting"] >= 1)
         gateway.send(other, "不是给这位客户的")  # wakes the reader, who goes on waiting
         started = time.monotonic()
         _, new = gateway.send(customer, "新的")
-        arrived = reading.result(timeout=MAX_TEST_WAIT_S)
+        arrived = reading.result()
         took = time.monotonic() - started
     assert [(m["id"], m["text"]) for m in arrived] == [(new["id"], "新的")]
-    assert took < MAX_TEST_WAIT_S / 4
+    assert took < MAX_WAIT_S  # woken by the send, not by the end of its poll
     assert gateway.call("GET", "/control/state")[1]["waiting"] == 0
 
 
 def test_a_long_poll_with_nothing_new_ends_empty(gateway: Gateway) -> None:
     started = time.monotonic()
     assert gateway.messages(to=new_number(), wait=0.3) == []
-    assert 0.3 <= time.monotonic() - started < 5
+    assert 0.3 <= time.monotonic() - started < MAX_WAIT_S  # its own wait, not the longest
 
 
 def test_a_long_poll_with_something_there_answers_at_once(gateway: Gateway) -> None:
     customer = new_number()
     gateway.send(customer, "已经在了")
     started = time.monotonic()
-    assert [m["text"] for m in gateway.messages(to=customer, wait=20)] == ["已经在了"]
-    assert time.monotonic() - started < 5
+    assert [m["text"] for m in gateway.messages(to=customer, wait=MAX_WAIT_S)] == ["已经在了"]
+    assert time.monotonic() - started < MAX_WAIT_S  # did not wait at all
 
 
 @pytest.mark.parametrize(
@@ -532,6 +534,8 @@ def test_the_log_shows_neither_key_secret_nor_whole_numbers(gateway: Gateway) ->
 
 # -- the customer's command line ----------------------------------------------------------------
 
+SEND_WAIT_S = 120  # `send --wait`: far longer than the replies take to come
+
 
 def test_send_prints_the_replies_as_they_arrive(gateway: Gateway) -> None:
     customer = new_number()
@@ -542,12 +546,12 @@ def test_send_prints_the_replies_as_they_arrive(gateway: Gateway) -> None:
         [
             sys.executable,
             *("-m", "bot.smsgateway", "send", "--from", customer, "--text", "查余额"),
-            *("--gateway", gateway.url, "--wait", "20"),
+            *("--gateway", gateway.url, "--wait", str(SEND_WAIT_S)),
         ],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=SEND_WAIT_S * 2,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
@@ -555,7 +559,7 @@ def test_send_prints_the_replies_as_they_arrive(gateway: Gateway) -> None:
         f"← {SERVICE}: 您的话费余额为56.80元，",
         f"← {SERVICE}: 号码状态：正常。",
     ]
-    assert time.monotonic() - started < 15  # stopped 3 s after the replies, not after --wait
+    assert time.monotonic() - started < SEND_WAIT_S  # stopped after the replies, not --wait
     _, _, payload = received_payload(gateway.bridge)
     assert (payload["from"], payload["text"]) == (customer, "查余额")
 
