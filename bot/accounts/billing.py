@@ -15,6 +15,7 @@ from bot.accounts.records import (
     load_rates,
     plan_brief,
 )
+from bot.catalogue import yuan
 from bot.months import is_month_key, month_key
 from bot.service_errors import InvalidInput, NotFound
 from bot.sql_store import Connection
@@ -23,11 +24,6 @@ from bot.sql_store import Connection
 def mask_owner(owner: str) -> str:
     """The owner's name as the API shows it: 张伟 → 张*."""
     return owner[:1] + "*"
-
-
-def yuan_text(fen: int) -> str:
-    """A rate as the KB writes it: 600 → "6", 19 → "0.19"."""
-    return str(fen // 100) if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
 
 
 class Billing(AccountOperations):
@@ -152,7 +148,7 @@ def _running_items(conn: Connection, account: Account, month: str) -> list[dict[
     for code, name, used, included, rate, unit in overages:
         extra = used - (included or 0)
         if extra > 0:
-            detail = f"{extra}{unit}×{yuan_text(rate)}元/{unit}"
+            detail = f"{extra}{unit}×{yuan(rate)}元/{unit}"
             items.append(_item(code, name, extra * rate, detail))
     charged = conn.execute(
         """SELECT DISTINCT s.code, s.name, s.monthly_fee_fen, s.position
@@ -170,7 +166,7 @@ def _running_items(conn: Connection, account: Account, month: str) -> list[dict[
                     f"{service['code']}_fee",
                     f"{service['name']}功能费",
                     fee,
-                    f"{yuan_text(fee)}元/月",
+                    f"{yuan(fee)}元/月",
                 )
             )
     return items
