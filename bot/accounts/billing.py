@@ -11,11 +11,10 @@ from bot.accounts.records import (
     STATUS_TEXT,
     Account,
     AccountOperations,
-    load_plan,
     load_rates,
     plan_brief,
 )
-from bot.catalogue import yuan
+from bot.catalogue import Plan, yuan
 from bot.months import is_month_key, month_key
 from bot.service_errors import InvalidInput, NotFound
 from bot.sql_store import Connection
@@ -33,8 +32,8 @@ class Billing(AccountOperations):
         """The plans and services on sale, in the KB's order."""
         with self._read() as conn:
             plans = [
-                load_plan(conn, row["code"])
-                for row in conn.execute("SELECT code FROM plans ORDER BY position")
+                Plan.from_record(dict(row), row["position"])
+                for row in conn.execute("SELECT * FROM plans ORDER BY position")
             ]
             services = conn.execute("SELECT * FROM services ORDER BY position").fetchall()
         return {
@@ -46,7 +45,6 @@ class Billing(AccountOperations):
                     "includes": [code for code in ("cailing", "caller_id") if plan.includes(code)],
                 }
                 for plan in plans
-                if plan is not None
             ],
             "services": [
                 {
