@@ -25,6 +25,7 @@ from bot.phone import mask_number
 from bot.understanding.context import SLOT as CONTEXT_SLOT
 from bot.understanding.context import Context
 from bot.understanding.frame import plain
+from bot.understanding.replies import texts_from
 from bot.understanding.words import personal_requests_in
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def gigabytes(megabytes: int) -> str:
 
 def response_text(domain: dict[str, Any], response: str, **values: Any) -> str:
     """A response of domain.yml filled in, for answers assembled from several parts."""
-    return str(domain["responses"][response][0]["text"]).format(**values)
+    return texts_from(domain["responses"])(response, **values)
 
 
 @dataclass

@@ -14,22 +14,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_action import VERIFIED_NUMBER, response_text, start_account_request
+from actions.account_action import VERIFIED_NUMBER, start_account_request
 from actions.offers import make_offer
 from bot.understanding.context import SLOT as CONTEXT_SLOT
 from bot.understanding.context import Context
-from bot.understanding.replies import Texts
+from bot.understanding.replies import texts_from
 from bot.understanding.resolve import Decision, Understood, decide
 from bot.understanding.words import ANSWER_ACTION
-
-
-def domain_texts(domain: dict[str, Any]) -> Texts:
-    """Fills a response of the domain (its first text), for answers built from parts."""
-
-    def texts(response: str, /, **values: Any) -> str:
-        return response_text(domain, response, **values)
-
-    return texts
 
 
 def understand(tracker: Tracker, domain: dict[str, Any]) -> Decision:
@@ -40,7 +31,7 @@ def understand(tracker: Tracker, domain: dict[str, Any]) -> Decision:
         Understood.from_parse_data(text, message),
         Context.from_slot(tracker.get_slot(CONTEXT_SLOT)),
         verified=bool(tracker.get_slot(VERIFIED_NUMBER)),
-        texts=domain_texts(domain),
+        texts=texts_from(domain["responses"]),
         in_form=bool((tracker.active_loop or {}).get("name")),
     )
 

@@ -154,7 +154,8 @@ class ActionFileComplaint(AccountAction):
 
 @applies("handoff")
 async def hand_off_after_complaint(turn: AccountTurn, change: dict[str, Any]) -> None:
-    await hand_off(turn.dispatcher, turn.tracker)
+    reason = {"kind": "complaint", "ticket": turn.tracker.get_slot(TICKET_ID)}
+    await hand_off(turn.dispatcher, turn.tracker, turn.domain, reason)
 
 
 class ActionCheckComplaints(AccountAction):

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import hand_off
+from actions.handoff import hand_off, misunderstood
 
 PENDING_OFFER = "pending_offer"
 
@@ -38,5 +38,5 @@ def offer_awaiting_answer(tracker: Tracker) -> Offer | None:
 async def accept(
     offer: Offer, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
 ) -> list[EventType]:
-    await hand_off(dispatcher, tracker)
+    await hand_off(dispatcher, tracker, domain, misunderstood(tracker))
     return [SlotSet(PENDING_OFFER, None)]

@@ -8,13 +8,13 @@ from typing import Any
 from rasa_sdk.events import EventType
 
 from actions.account_action import AccountAction, AccountTurn, yuan
-from actions.answer import domain_texts
 from actions.confirmation import applies, ask_to_confirm
 from bot.accounts.client import AccountRequestError
 from bot.catalogue import catalogue
 from bot.catalogue import yuan as yuan_said
 from bot.nlu.text import normalize
 from bot.understanding.plans import Needs, cost_lines, ranked, usage_text
+from bot.understanding.replies import texts_from
 
 _FEE = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
 _CHEAPER = re.compile(r"便宜|降档|降级|低一点|低点|少一点|省钱|划算|要不要换|该不该换|用法|合适")
@@ -136,7 +136,7 @@ class ActionRecommendPlan(AccountAction):
             cailing=wants_cailing,
         )
         cat = catalogue()
-        texts = domain_texts(turn.domain)
+        texts = texts_from(turn.domain["responses"])
         costs = ranked(cat, needs)
         best_cost, best = costs[0]
         current = cat.plan(account["plan"]["code"])

@@ -125,8 +125,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ACCOUNTS_URL",
         "http://127.0.0.1:{ACCOUNTS_PORT}",
-        "where the actions reach the account service",
-        (RUN, ACTIONS),
+        "where the actions and the desk's customer card reach the account service",
+        (RUN, ACTIONS, DESK),
         per_run=True,
     ),
     Setting(
@@ -175,8 +175,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ACCOUNTS_TOKEN",
         "",
-        "the token the actions send to the account service",
-        (RUN, ACTIONS, ACCOUNTS),
+        "the token the actions and the desk send to the account service",
+        (RUN, ACTIONS, ACCOUNTS, DESK),
         per_run=True,
     ),
     Setting(
@@ -258,6 +258,42 @@ SETTINGS: tuple[Setting, ...] = (
         "HANDOFF_CLAIM_TIMEOUT_S",
         "300",
         "seconds a queued customer waits for an agent before hearing nobody will come",
+        (DESK,),
+    ),
+    Setting(
+        "HANDOFF_SERVICE_HOURS",
+        "00:00-24:00",
+        "when agents work (local time, 08:00-22:00); outside them a handoff is answered at once",
+        (DESK,),
+    ),
+    Setting(
+        "HANDOFF_PRESENCE_TTL_S",
+        "30",
+        "seconds an agent counts as online after their desk page last reported",
+        (DESK,),
+    ),
+    Setting(
+        "HANDOFF_WAIT_WARN_S",
+        "60",
+        "seconds in the queue after which the desk shows the waiting time in amber",
+        (DESK,),
+    ),
+    Setting(
+        "HANDOFF_WAIT_ALERT_S",
+        "180",
+        "seconds in the queue after which the desk shows the waiting time in red",
+        (DESK,),
+    ),
+    Setting(
+        "HANDOFF_REPLY_WARN_S",
+        "60",
+        "seconds a customer's message waits for the agent's reply before it shows in amber",
+        (DESK,),
+    ),
+    Setting(
+        "HANDOFF_REPLY_ALERT_S",
+        "120",
+        "seconds a customer's message waits for the agent's reply before it shows in red",
         (DESK,),
     ),
     Setting(

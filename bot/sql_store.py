@@ -370,6 +370,9 @@ class SqlStore:
 
     schema: ClassVar[tuple[str, ...]]
     schema_version: ClassVar[str] = "1"
+    # Statements that bring a database of an older version to the next one: {"1": (...)}
+    # takes version 1 to 2. A database older than the oldest migration is refused.
+    migrations: ClassVar[dict[str, tuple[str, ...]]] = {}
     made_by: ClassVar[str]
     afresh: ClassVar[str]
 
@@ -470,7 +473,16 @@ class SqlStore:
             has_meta = conn.execute(self.backend.table_exists_sql, ("meta",)).fetchone()
             if has_meta:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if row is None or row["value"] != self.schema_version:
+                version = None if row is None else row["value"]
+                while version in self.migrations and version != self.schema_version:
+                    for statement in self.migrations[version]:
+                        conn.execute(self.backend.ddl(statement))
+                    version = str(int(version) + 1)
+                    conn.execute(
+                        "UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,)
+                    )
+                    logger.info("%s migrated to schema %s", self.backend.describe(), version)
+                if version != self.schema_version:
                     raise SchemaMismatch(
                         f"{self.backend.describe()} was made by another version of "
                         f"{self.made_by}; {self.afresh}"

@@ -138,6 +138,18 @@ class RunningAssistant:
             timeout=10,
         )
 
+    def on_duty(self, agent: str = "值班坐席", online: bool = True) -> dict:
+        """What an open desk page reports every 10 s: the agent is online (or, `online`
+        false, has logged out). Without an agent online a handoff is answered at once."""
+        response = self.agent("POST", "/api/presence", agent=agent, online=online)
+        response.raise_for_status()
+        return response.json()
+
+    def nobody_on_duty(self) -> None:
+        """Every agent logged out, as at night."""
+        for agent in self.on_duty()["online"]:
+            self.on_duty(agent, online=False)
+
     @property
     def rest_url(self) -> str:
         return f"http://localhost:{self.rasa_port}/webhooks/rest/webhook"

@@ -7,6 +7,10 @@ agent wrote since is delivered in the reply; otherwise the message goes to Rasa 
 after any notice still waiting for the customer (the agent's last words, "back to the bot").
 When the desk cannot be reached (or refuses the call) the gate lets the bot answer: a
 customer is never left without a reply because the desk is down.
+
+For a message kept for the agent, the gate then reads it with the server's own model and
+gives the desk the assistant's suggested answers (bot/understanding/suggestions.py), after
+the customer has had their reply; a failure there costs the agent a suggestion, nothing more.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from sanic import Blueprint, Sanic
 
 from bot.handoff.client import DeskClient, DeskRequestError, DeskUnavailable
 from bot.handoff.notices import notice
+from bot.rasa_compat.running_agent import RunningAgent
+from bot.understanding.replies import texts_from
+from bot.understanding.suggestions import suggest
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +41,7 @@ async def _send_all(output: OutputChannel, recipient: str, texts: list[str]) -> 
 class HandoffGate:
     def __init__(self, desk: DeskClient) -> None:
         self._desk = desk
+        self._model: RunningAgent | None = None  # known once the server starts
 
     @classmethod
     def from_env(cls) -> HandoffGate:
@@ -54,11 +62,33 @@ class HandoffGate:
             await _send_all(message.output_channel, sender, texts)
             if not kept:
                 await on_new_message(message)
+            else:
+                await self._suggest(answer["handoff"]["id"], answer["message_id"], message.text)
 
         return handle
 
+    async def _suggest(self, handoff_id: int, message_id: int, text: str | None) -> None:
+        if self._model is None or not text:
+            return
+        try:
+            parse_data = await self._model.parse(text)
+            if parse_data is None:
+                return
+            suggested = suggest(text, parse_data, texts_from(self._model.responses()))
+            if suggested:
+                await self._desk.suggest(handoff_id, message_id, suggested)
+        except (DeskUnavailable, DeskRequestError) as error:
+            logger.warning("suggestions for handoff %d not delivered (%s)", handoff_id, error)
+        except Exception:
+            logger.exception("suggestions for handoff %d failed", handoff_id)
+
     def close_with(self, blueprint: Blueprint) -> None:
-        """Closes the desk connections when the server that registers the blueprint stops."""
+        """Reads with the model of the server that registers the blueprint, and closes the
+        desk connections when it stops."""
+
+        @blueprint.listener("before_server_start")
+        async def know_the_model(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            self._model = RunningAgent(app)
 
         @blueprint.listener("before_server_stop")
         async def close(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

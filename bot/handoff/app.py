@@ -7,7 +7,10 @@ cannot act as the gate and a leaked gate token does not show the queue. `/` (the
 
 Handlers call the store directly, as the account service does: each operation is a few
 indexed SQLite statements on a local file. A background task expires the handoffs nobody
-claimed in time. Every answer is JSON, errors included (bot/http.py), and an unexpected
+claimed in time. The customer card comes from the account service (bot/handoff/customer.py);
+a request for a human while nobody is online, or outside the service hours, is answered at
+once (`unstaffed`) so that the bot can tell the customer instead of queueing them for nobody.
+Every answer is JSON, errors included (bot/http.py), and an unexpected
 exception is a bare 500 whose traceback goes to the log with numbers masked.
 """
 
@@ -17,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -25,6 +29,10 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, raw
 
+from bot.clock import Clock, local_now
+from bot.handoff import canned
+from bot.handoff.customer import CustomerCards, surname_on
+from bot.handoff.presence import ServiceHours
 from bot.handoff.store import HandoffStore
 from bot.http import (
     JsonErrorHandler,
@@ -59,6 +67,35 @@ PAGE_HEADERS = {
 }
 
 
+@dataclass(frozen=True)
+class DeskOptions:
+    """How the desk treats time: presence, service hours, and the page's colour limits."""
+
+    presence_ttl_s: float = 30.0
+    service_hours: ServiceHours = field(default_factory=lambda: ServiceHours.parse("00:00-24:00"))
+    wait_warn_s: float = 60.0
+    wait_alert_s: float = 180.0
+    reply_warn_s: float = 60.0
+    reply_alert_s: float = 120.0
+
+    def limits(self) -> dict[str, float]:
+        return {
+            "wait_warn_s": self.wait_warn_s,
+            "wait_alert_s": self.wait_alert_s,
+            "reply_warn_s": self.reply_warn_s,
+            "reply_alert_s": self.reply_alert_s,
+        }
+
+
+def unstaffed_because(store: HandoffStore, options: DeskOptions, now: Clock) -> str | None:
+    """Why no agent can take a conversation now (outside_hours, nobody_online), or None."""
+    if not options.service_hours.open_at(now()):
+        return "outside_hours"
+    if not store.online_agents(options.presence_ttl_s):
+        return "nobody_online"
+    return None
+
+
 def sweep_interval(claim_timeout_s: float) -> float:
     """Often enough that a handoff expires at most half its timeout late, and at most 5 s."""
     return min(MAX_SWEEP_INTERVAL_S, claim_timeout_s / 2)
@@ -75,6 +112,15 @@ def sender_of(segment: str) -> str:
     """The sender id from its path segment: Sanic 21.12 hands parameters over still
     percent-encoded, and a Rasa sender id may hold any character."""
     return unquote(segment)
+
+
+def query_limit(request: Request) -> int | None:
+    value = request.args.get("limit")
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 4:
+        raise InvalidInput("invalid_query", field="limit")
+    return int(value)
 
 
 def body_of(request: Request) -> dict[str, Any]:
@@ -106,15 +152,21 @@ def create_app(
     agent_token: str,
     internal_token: str,
     claim_timeout_s: float,
+    cards: CustomerCards,
+    options: DeskOptions | None = None,
+    now: Clock = local_now,
     name: str = DEFAULT_NAME,
 ) -> Sanic:
-    """The desk; `name` must be unique in the process (Sanic keeps a registry of apps)."""
+    """The desk; `name` must be unique in the process (Sanic keeps a registry of apps).
+    `now` is the clock the service hours are read with (the store's, in tests)."""
+    options = options or DeskOptions()
     require_distinct_tokens(
         "the agent desk", {"the agent token": agent_token, "the internal token": internal_token}
     )
     if not claim_timeout_s > 0:
         raise ValueError("the claim timeout must be positive")
     page = PAGE_FILE.read_bytes()
+    canned.canned_replies()  # checked now: a broken file stops the desk at start-up
     guard = tokens_by_prefix({"/api": agent_token, "/internal": internal_token})
     # "No handoff" is the usual answer about a conversation, not worth a log line.
     routine = frozenset({"no_active_handoff"})
@@ -141,8 +193,12 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    async def close_cards(app: Sanic, _: object) -> None:
+        await cards.close()
+
     app.register_listener(start_expiry, "after_server_start")
     app.register_listener(stop_expiry, "before_server_stop")
+    app.register_listener(close_cards, "after_server_stop")
 
     @app.get("/")
     async def desk_page(request: Request) -> HTTPResponse:
@@ -156,11 +212,65 @@ def create_app(
 
     @app.get("/api/handoffs")
     async def list_handoffs(request: Request) -> HTTPResponse:
-        return respond({"handoffs": [for_agents(h) for h in store.list_active()]})
+        online = store.online_agents(options.presence_ttl_s)
+        return respond(
+            {
+                "handoffs": [for_agents(h) for h in store.list_active()],
+                "online": online,
+                "staffed": unstaffed_because(store, options, now) is None,
+                "limits": options.limits(),
+            }
+        )
 
     @app.get("/api/handoffs/<handoff_id:str>")
     async def get_handoff(request: Request, handoff_id: str) -> HTTPResponse:
-        return respond({"handoff": for_agents(store.get(handoff_number(handoff_id)))})
+        handoff = store.get(handoff_number(handoff_id))
+        customer = await cards.card(handoff["number"])
+        return respond({"handoff": {**for_agents(handoff), "customer": customer}})
+
+    @app.post("/api/handoffs/<handoff_id:str>/notes")
+    async def add_note(request: Request, handoff_id: str) -> HTTPResponse:
+        number, body = handoff_number(handoff_id), body_of(request)
+        note = store.add_note(number, body.get("agent"), body.get("text"))
+        return respond({"note": note}, status=201)
+
+    @app.post("/api/handoffs/<handoff_id:str>/reveal-number")
+    async def reveal_number(request: Request, handoff_id: str) -> HTTPResponse:
+        number = handoff_number(handoff_id)
+        full, reveal = store.reveal_number(number, body_of(request).get("agent"))
+        logger.info("handoff %d: %s was shown the full number", number, reveal["agent"])
+        return respond({"number": full, "reveal": reveal})
+
+    @app.get("/api/canned")
+    async def canned_replies(request: Request) -> HTTPResponse:
+        query = request.args.get("q", "")
+        if len(query) > 100:
+            raise InvalidInput("invalid_query", field="q")
+        which = request.args.get("handoff")
+        if which is None:
+            return respond({"canned": canned.search(query)})
+        handoff = store.get(handoff_number(which))
+        card = await cards.card(handoff["number"])
+        values = canned.placeholder_values(
+            surname_on(card), handoff["ticket"], (request.args.get("agent") or "").strip()[:40]
+        )
+        return respond({"canned": canned.search(query, values)})
+
+    @app.get("/api/history")
+    async def history(request: Request) -> HTTPResponse:
+        found = store.history(request.args.get("q", ""), query_limit(request))
+        return respond({"handoffs": [for_agents(h) for h in found]})
+
+    @app.post("/api/presence")
+    async def presence(request: Request) -> HTTPResponse:
+        body = body_of(request)
+        online = store.report_presence(
+            body.get("agent"), body.get("online"), options.presence_ttl_s
+        )
+        why = unstaffed_because(store, options, now)
+        return respond(
+            {"online": online, "staffed": why is None, "in_service_hours": why != "outside_hours"}
+        )
 
     def agent_acts(request: Request, handoff_id: str, act: AgentAct) -> HTTPResponse:
         number, agent = handoff_number(handoff_id), body_of(request).get("agent")
@@ -189,14 +299,31 @@ def create_app(
     @app.post("/internal/handoffs")
     async def open_handoff(request: Request) -> HTTPResponse:
         body = body_of(request)
+        sender, channel = body.get("sender"), body.get("channel")
+        why = unstaffed_because(store, options, now)
+        if why is not None and not (isinstance(sender, str) and store.active(sender)):
+            store.record_unstaffed(sender, channel, body.get("ticket"), body.get("reason"), why)
+            logger.info("handoff request answered at once: %s", why)
+            hours = options.service_hours.text
+            answer = {"handoff": None, "position": None, "unstaffed": why, "service_hours": hours}
+            return respond(answer)
         handoff, position = store.open_handoff(
-            body.get("sender"),
-            body.get("channel"),
+            sender,
+            channel,
             body.get("number"),
             body.get("ticket"),
             body.get("transcript", []),
+            body.get("reason"),
+            body.get("suggestions"),
+            body.get("suggestions_for"),
         )
         return respond({"handoff": handoff, "position": position}, status=201)
+
+    @app.post("/internal/handoffs/<handoff_id:str>/suggestions")
+    async def set_suggestions(request: Request, handoff_id: str) -> HTTPResponse:
+        number, body = handoff_number(handoff_id), body_of(request)
+        handoff = store.set_suggestions(number, body.get("message_id"), body.get("suggestions"))
+        return respond({"handoff": handoff})
 
     @app.get("/internal/handoffs/<sender:str>")
     async def active(request: Request, sender: str) -> HTTPResponse:
@@ -211,8 +338,9 @@ def create_app(
         handoff, outbox = store.inbound(sender_of(sender), body_of(request).get("text"))
         if handoff is None:
             return respond({"kept": False, "outbox": outbox})
-        position = handoff["position"]
-        return respond({"kept": True, "handoff": handoff, "position": position, "outbox": outbox})
+        position, message_id = handoff["position"], handoff.pop("message_id")
+        kept = {"kept": True, "handoff": handoff, "position": position, "message_id": message_id}
+        return respond({**kept, "outbox": outbox})
 
     @app.post("/internal/outbox/take")
     async def take_channel_outbox(request: Request) -> HTTPResponse:

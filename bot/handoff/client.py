@@ -42,11 +42,29 @@ class DeskClient(JsonServiceClient):
         number: str | None,
         ticket: str | None,
         transcript: list[dict[str, Any]],
+        reason: dict[str, Any] | None = None,
+        suggestions: list[dict[str, str]] | None = None,
+        suggestions_for: str | None = None,
     ) -> dict[str, Any]:
-        """Queues the conversation: `{handoff, position}`; DeskRequestError `already_active`
-        when it already is (its body has the active handoff and position)."""
+        """Queues the conversation: `{handoff, position}`, or `{unstaffed, service_hours}`
+        when nobody can take it now; DeskRequestError `already_active` when it already is
+        queued (its body has the active handoff and position)."""
         body = {"sender": sender, "channel": channel, "number": number, "ticket": ticket}
-        return await self._call("POST", "/internal/handoffs", {**body, "transcript": transcript})
+        extra = {
+            "reason": reason,
+            "suggestions": suggestions or [],
+            "suggestions_for": suggestions_for,
+        }
+        return await self._call(
+            "POST", "/internal/handoffs", {**body, "transcript": transcript, **extra}
+        )
+
+    async def suggest(
+        self, handoff_id: int, message_id: int, suggestions: list[dict[str, str]]
+    ) -> dict[str, Any]:
+        """The assistant's suggestions for a customer message the desk kept."""
+        body = {"message_id": message_id, "suggestions": suggestions}
+        return await self._call("POST", f"/internal/handoffs/{handoff_id}/suggestions", body)
 
     async def active(self, sender: str) -> dict[str, Any] | None:
         """`{handoff, position}` of the conversation's active handoff, or None."""

@@ -17,6 +17,7 @@ ZHANG_WEI = "13800138000"
 @pytest.fixture(autouse=True)
 def no_locks(assistant: RunningAssistant) -> None:
     assistant.unlock_demo_accounts()
+    assistant.on_duty()
 
 
 def waiting(assistant: RunningAssistant, sender: str) -> dict:
@@ -50,6 +51,17 @@ def test_complaint_ticket_handoff_agent_reply_and_back_to_the_bot(
     assert "彩铃怎么收费" in transcript  # what was said while waiting
     assert DEMO_PASSWORDS[ZHANG_WEI] not in " ".join(transcript)
     assert ZHANG_WEI not in " ".join(transcript)
+    # Why, who, and what the assistant would answer to the customer's latest question.
+    assert detail["reason"] == {"kind": "complaint", "ticket": ticket}
+    card = detail["customer"]
+    assert (card["owner"], card["number"], card["plan"]["name"]) == (
+        "张*",
+        "138****8000",
+        "全球通畅享58元套餐",
+    )
+    assert ticket in [open_ticket["id"] for open_ticket in card["open_tickets"]]
+    assert detail["suggestions_for"]["text"] == "彩铃怎么收费"
+    assert "6元/月" in detail["suggestions"][0]["text"]
 
     assert assistant.agent("POST", f"/api/handoffs/{handoff['id']}/claim", agent="小王").ok
     taken = assistant.agent("POST", f"/api/handoffs/{handoff['id']}/claim", agent="小李")
@@ -71,9 +83,16 @@ def test_complaint_ticket_handoff_agent_reply_and_back_to_the_bot(
 
 
 def test_asking_for_a_human_at_any_time(assistant: RunningAssistant, sender: str) -> None:
+    assistant.say(sender, "过户要带什么")
     assert "排在第" in texts(assistant.say(sender, "转人工"))
     assert "排在第" in texts(assistant.say(sender, "有人吗"))  # kept, not answered
     handoff = waiting(assistant, sender)
+    assert handoff["reason"] == {"kind": "asked"}
+    detail = assistant.agent("GET", f"/api/handoffs/{handoff['id']}").json()["handoff"]
+    assert detail["customer"] is None  # not verified
+    # "转人工" and "有人吗" ask nothing: the suggestions answer the question before them.
+    assert detail["suggestions_for"]["text"] == "过户要带什么"
+    assert "身份证" in detail["suggestions"][0]["text"]
     assert [m["text"] for m in handoff_messages(assistant, handoff["id"])][-1] == "有人吗"
     assert assistant.agent("POST", f"/api/handoffs/{handoff['id']}/claim", agent="小王").ok
     assert assistant.agent("POST", f"/api/handoffs/{handoff['id']}/close", agent="小王").ok
@@ -89,7 +108,34 @@ def test_two_misunderstandings_in_a_row_offer_a_human_and_a_yes_hands_over(
     with pytest.raises(StopIteration):  # offered, not queued without asking
         waiting(assistant, sender)
     assert "排在第" in texts(assistant.say(sender, "好的"))
-    assert waiting(assistant, sender)["status"] == "queued"
+    handoff = waiting(assistant, sender)
+    assert handoff["status"] == "queued"
+    assert handoff["reason"] == {"kind": "misunderstood", "messages": ["asdfgh", "🙃🙃"]}
+
+
+def test_with_no_agent_online_the_customer_is_answered_at_once(
+    assistant: RunningAssistant, sender: str
+) -> None:
+    assistant.nobody_on_duty()
+    said = texts(assistant.say(sender, "转人工"))
+    assert "没有人工客服在线" in said and "10086" in said and "排在第" not in said
+    with pytest.raises(StopIteration):  # no queue for nobody
+        waiting(assistant, sender)
+    assert "6元" in texts(assistant.say(sender, "彩铃多少钱"))  # the bot still answers
+
+
+def test_with_no_agent_online_a_complaint_keeps_its_ticket_and_callback(
+    assistant: RunningAssistant, sender: str
+) -> None:
+    assistant.nobody_on_duty()
+    assistant.say(sender, "我要投诉，网速慢得要死")
+    assistant.say(sender, ZHANG_WEI)
+    filed = texts(assistant.say(sender, DEMO_PASSWORDS[ZHANG_WEI]))
+    ticket = filed.split("工单号")[1][:14]
+    answered = texts(assistant.say(sender, "好的"))
+    assert f"工单{ticket}已受理" in answered and "48小时" in answered
+    with pytest.raises(StopIteration):
+        waiting(assistant, sender)
 
 
 def test_complaint_status_lists_the_tickets(assistant: RunningAssistant, sender: str) -> None:
@@ -118,6 +164,7 @@ def test_a_queued_conversation_survives_a_restart(tmp_path: Path, sender: str) -
     still with the humans and nothing the customer sent is lost."""
     first = start_assistant(tmp_path / "first.log")
     try:
+        first.on_duty()
         assert "排在第" in texts(first.say(sender, "转人工"))
         first.say(sender, "我的宽带也坏了")
     finally:

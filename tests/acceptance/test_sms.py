@@ -202,6 +202,7 @@ def test_a_human_agents_words_reach_the_phone_without_waiting(
     assistant: RunningAssistant,
 ) -> None:
     number = new_number()
+    assistant.on_duty()
     assert "排在第" in ask(assistant, number, "转人工", "排在第")
     queue = assistant.agent("GET", "/api/handoffs").json()["handoffs"]
     handoff = next(h for h in queue if h["sender"] == f"sms:{number}")

@@ -153,6 +153,7 @@ async def test_a_human_agents_reply_is_pushed_to_the_open_page(
 ) -> None:
     page = await open_page()
     session_id = await page.start()
+    assistant.on_duty()
     await page.say("转人工")
     await page.hear("排在第")
     queue = assistant.agent("GET", "/api/handoffs").json()["handoffs"]

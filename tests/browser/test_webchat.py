@@ -8,58 +8,24 @@ where they must run.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser.conftest import ANSWER_MS
 from tests.conftest import ROOT, RunningAssistant
 
-try:
-    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-
-    PLAYWRIGHT_ERROR = None
-except ImportError as error:  # the `browser` fixture says why it cannot run
-    PLAYWRIGHT_ERROR = f"playwright cannot be imported ({error})"
+with contextlib.suppress(ImportError):  # the `browser` fixture (conftest.py) says why
+    from playwright.sync_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.server
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "results" / "browser" / "webchat.png"
-# The first answer of a freshly started Rasa server can take a few seconds; later ones ~20 ms.
-ANSWER_MS = 30_000
 RECONNECT_MS = 20_000
 GREETING_BUTTONS = ["在售套餐", "流量超出怎么收费", "彩铃资费", "过户要什么材料"]
-
-
-def missing_browser() -> str | None:
-    """Why the browser test cannot run here, or None."""
-    if PLAYWRIGHT_ERROR:
-        return PLAYWRIGHT_ERROR
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing"
-    return None
-
-
-# Module scope, not session: Playwright's sync API keeps its event loop running while it is
-# started, and the async tests of the modules after this one need the thread's loop free.
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    reason = missing_browser()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser test: {reason}", pytrace=False)
-        pytest.skip(f"{reason}; `make test` installs it (as root, for Chromium and a CJK font)")
-    expect.set_options(timeout=ANSWER_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

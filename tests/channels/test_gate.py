@@ -13,13 +13,15 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic.request import Request
 
+from bot.accounts.client import AccountClient
 from bot.channels.gate import HandoffGate
 from bot.handoff.app import create_app
 from bot.handoff.client import DeskClient
+from bot.handoff.customer import CustomerCards
 from bot.handoff.notices import notice
 from bot.handoff.store import HandoffStore
 from tests.conftest import free_port
-from tests.handoff.test_app import AGENT_TOKEN, INTERNAL_TOKEN
+from tests.handoff.running import AGENT_TOKEN, INTERNAL_TOKEN, on_duty
 from tests.handoff.test_store import TRANSCRIPT
 from tests.serving import serving
 
@@ -48,7 +50,12 @@ class CountedDesk:
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[CountedDesk]:
     store = HandoffStore(tmp_path / "handoff.sqlite3")
-    app = create_app(store, AGENT_TOKEN, INTERNAL_TOKEN, 300, name=f"desk_{uuid.uuid4().hex}")
+    on_duty(store)
+    # No customer card in these tests: the gate never asks for one.
+    cards = CustomerCards(AccountClient("http://127.0.0.1:9", "unused"))
+    app = create_app(
+        store, AGENT_TOKEN, INTERNAL_TOKEN, 300, cards, name=f"desk_{uuid.uuid4().hex}"
+    )
     counted = CountedDesk(store, "")
 
     async def count(request: Request) -> None:

@@ -295,6 +295,15 @@ AGENT_ROUTES = [
     ),
     Route("POST", "/api/handoffs/{id}/hand-back", objects_with({"agent": AGENTS})),
     Route("POST", "/api/handoffs/{id}/close", objects_with({"agent": AGENTS})),
+    Route(
+        "POST",
+        "/api/handoffs/{id}/notes",
+        objects_with({"agent": AGENTS, "text": hostile_text()}),
+    ),
+    Route("POST", "/api/handoffs/{id}/reveal-number", objects_with({"agent": AGENTS})),
+    Route("GET", "/api/canned"),
+    Route("GET", "/api/history"),
+    Route("POST", "/api/presence", objects_with({"agent": AGENTS, "online": st.booleans()})),
     Route("GET", "/api/{id}"),
 ]
 TRANSCRIPT_LINE = objects_with(
@@ -319,6 +328,18 @@ INTERNAL_ROUTES = [
         ),
     ),
     Route("GET", "/internal/handoffs/{sender}"),
+    Route(
+        "POST",
+        "/internal/handoffs/{id}/suggestions",
+        objects_with(
+            {
+                "message_id": st.integers(min_value=-1, max_value=20),
+                "suggestions": st.lists(
+                    objects_with({"title": hostile_text(), "text": hostile_text()}), max_size=4
+                ),
+            }
+        ),
+    ),
     Route("POST", "/internal/inbound/{sender}", objects_with({"text": hostile_text()})),
     Route(
         "POST",
@@ -339,8 +360,16 @@ OPEN_ROUTES = [Route("GET", "/health"), Route("GET", "/"), Route("GET", "/{sende
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
     folder = tmp_path_factory.mktemp("fuzz-desk")
     tokens = {"AGENT_TOKEN": uuid.uuid4().hex, "HANDOFF_TOKEN": uuid.uuid4().hex}
-    with serving_module("bot.handoff", "HANDOFF", folder, **tokens) as served:
+    ttl = {"HANDOFF_PRESENCE_TTL_S": "86400"}  # an agent on duty all along
+    with serving_module("bot.handoff", "HANDOFF", folder, **ttl, **tokens) as served:
         running = RunningDesk(served.url, tokens["AGENT_TOKEN"], tokens["HANDOFF_TOKEN"])
+        on_duty = requests.post(
+            f"{running.url}/api/presence",
+            json={"agent": "值班坐席"},
+            headers=auth(running.agent_token),
+            timeout=TIMEOUT_S,
+        )
+        assert on_duty.status_code == 200, on_duty.text
         # Something to act on: one queued handoff, one claimed by 小王.
         running.queue(SENDERS[0])
         claimed = running.queue(SENDERS[1])

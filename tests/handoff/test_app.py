@@ -22,15 +22,16 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
+from bot.accounts.client import AccountClient
 from bot.handoff.app import create_app, sweep_interval
+from bot.handoff.customer import CustomerCards
 from bot.handoff.notices import notice
 from bot.handoff.store import HandoffStore
 from tests.accounts.test_store import Clock
+from tests.handoff.running import AGENT_TOKEN, INTERNAL_TOKEN, on_duty, running_desk
 from tests.handoff.test_store import TRANSCRIPT
-from tests.serving import JsonApi, assert_internal_error_hidden, explode, serving
+from tests.serving import JsonApi, assert_internal_error_hidden, explode
 
-AGENT_TOKEN = "agent-" + uuid.uuid4().hex
-INTERNAL_TOKEN = "internal-" + uuid.uuid4().hex
 NUMBER = "13800138000"
 
 
@@ -44,6 +45,7 @@ class Desk(JsonApi):
         return await self.call(method, path, body=body, token=INTERNAL_TOKEN)
 
     async def open(self, sender: str, **fields: Any) -> dict[str, Any]:
+        on_duty(self.store)  # the clock may have moved past the last report
         new = {"sender": sender, "channel": "rest", "number": None, "ticket": None}
         status, body = await self.internal(
             "POST", "/internal/handoffs", {**new, "transcript": TRANSCRIPT, **fields}
@@ -53,17 +55,12 @@ class Desk(JsonApi):
 
 
 @asynccontextmanager
-async def desk_app(tmp_path: Path, claim_timeout_s: float) -> AsyncIterator[Desk]:
-    clock = Clock()
-    store = HandoffStore(tmp_path / "handoff.sqlite3", now=clock.now)
-    app = create_app(
-        store, AGENT_TOKEN, INTERNAL_TOKEN, claim_timeout_s, name=f"desk_{uuid.uuid4().hex}"
-    )
-    try:
-        async with serving(app) as base_url, aiohttp.ClientSession() as session:
-            yield Desk(base_url, session, store, clock)
-    finally:
-        store.shutdown()
+async def desk_app(tmp_path: Path, claim_timeout_s: float, **options: Any) -> AsyncIterator[Desk]:
+    async with (
+        running_desk(tmp_path, claim_timeout_s, **options) as running,
+        aiohttp.ClientSession() as session,
+    ):
+        yield Desk(running.url, session, running.store, running.clock)
 
 
 @pytest.fixture
@@ -86,6 +83,11 @@ AGENT_ROUTES = [
     ("POST", "/api/handoffs/1/reply"),
     ("POST", "/api/handoffs/1/hand-back"),
     ("POST", "/api/handoffs/1/close"),
+    ("POST", "/api/handoffs/1/notes"),
+    ("POST", "/api/handoffs/1/reveal-number"),
+    ("GET", "/api/canned"),
+    ("GET", "/api/history"),
+    ("POST", "/api/presence"),
     ("GET", "/api/no-such-route"),  # no probing for routes without the token
 ]
 INTERNAL_ROUTES = [
@@ -93,6 +95,7 @@ INTERNAL_ROUTES = [
     ("GET", "/internal/handoffs/s1"),
     ("POST", "/internal/inbound/s1"),
     ("POST", "/internal/outbox/take"),
+    ("POST", "/internal/handoffs/1/suggestions"),
     ("DELETE", "/internal/handoffs/s1"),
 ]
 
@@ -127,7 +130,10 @@ def test_the_tokens_must_be_given_and_differ(tmp_path: Path) -> None:
     try:
         for agent_token, internal_token in (("", "x"), ("x", ""), ("same", "same")):
             with pytest.raises(ValueError):
-                create_app(store, agent_token, internal_token, 300, name=f"d{uuid.uuid4().hex}")
+                cards = CustomerCards(AccountClient("http://127.0.0.1:9", "t"))
+                create_app(
+                    store, agent_token, internal_token, 300, cards, name=f"d{uuid.uuid4().hex}"
+                )
     finally:
         store.shutdown()
 
@@ -276,7 +282,7 @@ async def test_a_handoff_from_queue_to_hand_back(desk: Desk) -> None:
     detail = desk.store.get(handoff_id)["messages"]
     assert [m["text"] for m in detail if m["author"] == "customer"][-2:] == ["我的话费不对", "好的"]
     status, listed = await desk.call("GET", "/api/handoffs")
-    assert listed == {"handoffs": []}
+    assert listed["handoffs"] == []
 
 
 async def test_inbound_keeps_the_message_only_while_a_human_has_it(desk: Desk) -> None:

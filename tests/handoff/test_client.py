@@ -62,14 +62,25 @@ def running_desk(folder: Path) -> Iterator[RunningDesk]:
     """`python -m bot.handoff` on a free port, its database and log in `folder`; stopped with
     Ctrl-C (SIGINT) at the end."""
     tokens = desk_tokens()
-    with serving_module("bot.handoff", "HANDOFF", folder, **tokens) as served:
-        yield RunningDesk(
+    # An agent on duty all along (a day-long presence): the desk queues instead of refusing.
+    with serving_module(
+        "bot.handoff", "HANDOFF", folder, HANDOFF_PRESENCE_TTL_S="86400", **tokens
+    ) as served:
+        desk = RunningDesk(
             served.url,
             served.db_path,
             served.log_path,
             tokens["AGENT_TOKEN"],
             tokens["HANDOFF_TOKEN"],
         )
+        response = requests.post(
+            f"{desk.url}/api/presence",
+            json={"agent": "值班坐席"},
+            headers={"Authorization": f"Bearer {desk.agent_token}"},
+            timeout=5,
+        )
+        response.raise_for_status()
+        yield desk
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,52 @@
+"""What bot/rasa_compat/running_agent.py relies on in Rasa: the loaded Agent on the Sanic app
+as `app.ctx.agent`, `is_ready()`, `parse_message(text)` and `domain.responses`."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from rasa.core import run
+from rasa.core.agent import Agent
+from rasa.shared.core.domain import Domain
+
+from bot.rasa_compat.running_agent import RunningAgent
+from tests.serving import new_app
+
+
+def test_rasa_keeps_its_agent_on_the_app_and_it_has_what_we_call() -> None:
+    assert "app.ctx.agent = " in inspect.getsource(run.load_agent_on_start)
+    assert list(inspect.signature(Agent.parse_message).parameters) == ["self", "message_data"]
+    assert inspect.iscoroutinefunction(inspect.unwrap(Agent.parse_message))  # awaited
+    assert list(inspect.signature(Agent.is_ready).parameters) == ["self"]
+    domain = Domain.from_dict({"responses": {"utter_hi": [{"text": "你好"}]}})
+    assert domain.responses["utter_hi"][0]["text"] == "你好"
+
+
+async def test_before_a_model_is_loaded_there_is_nothing_to_read_with() -> None:
+    model = RunningAgent(new_app())
+    assert await model.parse("彩铃怎么收费") is None
+    assert model.responses() == {}
+    app = new_app()
+    app.ctx.agent = Agent()  # what Rasa holds before a model is loaded: not ready
+    assert await RunningAgent(app).parse("彩铃怎么收费") is None
+
+
+class LoadedAgent:
+    """An agent as far as RunningAgent uses it, once loaded."""
+
+    domain = Domain.from_dict({"responses": {"utter_hi": [{"text": "你好"}]}})
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def parse_message(self, message_data: str) -> dict[str, Any]:
+        return {"text": message_data, "intent": {"name": "faq"}}
+
+
+async def test_a_loaded_model_reads_the_message_and_gives_its_responses() -> None:
+    app = new_app()
+    app.ctx.agent = LoadedAgent()
+    model = RunningAgent(app)
+    assert await model.parse("彩铃怎么收费") == {"text": "彩铃怎么收费", "intent": {"name": "faq"}}
+    assert model.responses()["utter_hi"][0]["text"] == "你好"
