@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
 
 .PHONY: help setup train run run-prod shell test unit lint format validate pytest stories nlu-eval clean \
-	accounts-reset accounts-unlock sms browser-deps audit bench
+	accounts-reset accounts-unlock sms browser-deps audit bench report
 
 help:
 	@echo "make run      start the assistant: Rasa :5005 (web chat at /webchat, REST, SMS bridge),"
@@ -39,6 +39,8 @@ help:
 	@echo "make format   format the code with ruff"
 	@echo "make bench    load test (1, 10, 50 customers) against a plain \`rasa run\`:"
 	@echo "             results/bench/bench.json and bench.png (BENCH_SECONDS=30 per level)"
+	@echo "make report   how the assistant did (SINCE=2026-11-01 UNTIL=2026-11-30, default the"
+	@echo "             last 7 days): results/report/report.json and report.html"
 	@echo "make clean    remove trained models and test output (keeps .venv)"
 	@echo "make accounts-reset                     demo accounts back to their first state"
 	@echo "make accounts-unlock NUMBER=13700137000  lift a lock after three wrong passwords"
@@ -108,6 +110,10 @@ audit:
 # Load benchmark of the assistant against a plain `rasa run` of the same model (bot/bench/).
 bench: train
 	$(PY) -m bot.bench
+
+# How the assistant did: results/report/report.json and report.html (docs/report.md).
+report: setup
+	$(PY) -m bot.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
 
 # Chromium and a CJK font for the browser test: installed when we are root, else the test
 # is skipped with the reason (CI must run it).

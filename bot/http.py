@@ -36,6 +36,20 @@ Refusal = Callable[[Exception], tuple[int, dict[str, Any]] | None]
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
+# Our self-contained pages (the desk's, the operators'): their own inline script and style,
+# and calls to the server that serves them; nothing from elsewhere.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
 def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
     """JSON with the Chinese left readable (no \\u escapes) for anyone using curl."""
     return sanic_json(body, status=status, headers=headers, dumps=_dumps)

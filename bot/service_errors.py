@@ -37,6 +37,11 @@ ERROR_MESSAGES = {
     "already_claimed": "Another agent has claimed this handoff.",
     "not_claimed_by_you": "Claim this handoff first; only its agent can act on it.",
     "not_active": "This handoff has ended.",
+    "not_verified": "This conversation has no verified number.",
+    "invalid_query": "A query parameter is malformed (q at most 200 characters, limit 1-200).",
+    # the operator page
+    "unknown_review": "No such message in the review queue.",
+    "already_reviewed": "This message has already been decided.",
 }
 
 

@@ -26,6 +26,7 @@ GATEWAY = "SMS gateway (mock)"
 RUN = "make run / make shell"
 PROD = "make run-prod"
 BENCH = "make bench"
+REPORT = "make report"
 TESTS = "tests"
 
 
@@ -194,6 +195,13 @@ SETTINGS: tuple[Setting, ...] = (
         per_run=True,
     ),
     Setting(
+        "OPS_TOKEN",
+        "",
+        "the operators' token for the desk's /ops page (printed by make run); without it no /ops",
+        (RUN, DESK),
+        per_run=True,
+    ),
+    Setting(
         "SMS_GATEWAY_KEY",
         "",
         "the key the SMS bridge sends with (credentials.yml)",
@@ -212,7 +220,7 @@ SETTINGS: tuple[Setting, ...] = (
         "TRACKER_STORE_URL",
         "sqlite:///var/tracker.sqlite3",
         "conversations: SQLite, or PostgreSQL in make run-prod (endpoints.yml)",
-        (RUN, PROD, RASA),
+        (RUN, PROD, RASA, REPORT, DESK),
         per_run=True,
     ),
     Setting(
@@ -226,19 +234,25 @@ SETTINGS: tuple[Setting, ...] = (
         "ACCOUNTS_DB",
         "var/accounts.sqlite3",
         "the account service's SQLite file",
-        (ACCOUNTS, TESTS),
+        (ACCOUNTS, TESTS, REPORT),
     ),
     Setting(
         "ACCOUNTS_DATABASE_URL",
         "",
         "a postgresql:// database for the account service instead of ACCOUNTS_DB",
-        (ACCOUNTS, PROD),
+        (ACCOUNTS, PROD, REPORT),
         per_run=True,
     ),
     Setting(
         "HANDOFF_DB",
         "var/handoff.sqlite3",
         "the agent desk's SQLite file",
+        (DESK, REPORT),
+    ),
+    Setting(
+        "REVIEWED_NLU_FILE",
+        "data/nlu/reviewed.yml",
+        "where the /ops review queue writes the messages operators assigned (training data)",
         (DESK,),
     ),
     Setting(

@@ -21,7 +21,8 @@ def _random_ticket_digits() -> int:
 
 
 class Tickets(AccountOperations):
-    """The store's ticket operations: `create_ticket`, `ticket` and `tickets`."""
+    """The store's ticket operations: `create_ticket`, `ticket`, `tickets` and
+    `all_tickets`."""
 
     def create_ticket(
         self, number: str, category: str, description: str, channel: str
@@ -71,4 +72,10 @@ class Tickets(AccountOperations):
                 f"SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ? ORDER BY rowid DESC",
                 (number,),
             ).fetchall()
+        return [dict(row) for row in rows]
+
+    def all_tickets(self) -> list[dict[str, Any]]:
+        """Every ticket, oldest first: what `make report` counts complaints from."""
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY rowid").fetchall()
         return [dict(row) for row in rows]

@@ -97,6 +97,7 @@ GENERATED_SECRETS = {
     "ACCOUNTS_TOKEN": 32,
     "HANDOFF_TOKEN": 32,
     "AGENT_TOKEN": 12,  # typed by people
+    "OPS_TOKEN": 12,
     "SMS_GATEWAY_KEY": 32,
     "SMS_WEBHOOK_SECRET": 32,
 }
@@ -198,12 +199,18 @@ class Supervisor:
 
 def start_support_services(supervisor: Supervisor, settings: Settings) -> None:
     """What every profile runs beside Rasa, in order: account service, agent desk (its agent
-    token printed for the human agents), mock SMS gateway, action server."""
+    token printed for the human agents, the operators' for the operator page), mock SMS
+    gateway, action server."""
     supervisor.start(account_service(settings))
     supervisor.start(agent_desk(settings))
     print(
         f"[run] agent desk for human agents: http://localhost:{settings.handoff_port}/"
         f" — agent token: {supervisor.env['AGENT_TOKEN']}",
+        flush=True,
+    )
+    print(
+        f"[run] operator page: http://localhost:{settings.handoff_port}/ops"
+        f" — operators' token: {supervisor.env['OPS_TOKEN']}",
         flush=True,
     )
     supervisor.start(sms_gateway(settings))

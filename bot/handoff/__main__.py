@@ -1,7 +1,8 @@
 """Runs the agent desk: `python -m bot.handoff` (what `make run` starts).
 
 Settings: HANDOFF_* in docs/configuration.md; AGENT_TOKEN and HANDOFF_TOKEN are required,
-and different; ACCOUNTS_URL and ACCOUNTS_TOKEN for the customer card.
+and different; ACCOUNTS_URL and ACCOUNTS_TOKEN for the customer card; OPS_TOKEN (a third,
+different token) for the operator page at /ops.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from bot.handoff.customer import CustomerCards
 from bot.handoff.presence import ServiceHours
 from bot.handoff.store import HandoffStore
 from bot.http import serve as serve_app
+from bot.ops.console import OpsConsole
 
 
 def tokens() -> list[str]:
@@ -38,6 +40,13 @@ def options() -> DeskOptions:
     )
 
 
+def operators(store: HandoffStore) -> OpsConsole | None:
+    """The operator page when OPS_TOKEN is set (make run sets it), else none."""
+    if not settings.given("OPS_TOKEN"):
+        return None
+    return OpsConsole(store, settings.path("REVIEWED_NLU_FILE"))
+
+
 def main() -> None:
     # Every setting is checked before the store creates its database.
     agent_token, internal_token = tokens()
@@ -46,7 +55,17 @@ def main() -> None:
     desk_options = options()
     cards = CustomerCards(AccountClient.from_env())
     store = HandoffStore(settings.database_file("HANDOFF_DB"))
-    app = create_app(store, agent_token, internal_token, timeout_s, cards, desk_options)
+    ops = operators(store)
+    app = create_app(
+        store,
+        agent_token,
+        internal_token,
+        timeout_s,
+        cards,
+        desk_options,
+        ops=ops,
+        ops_token=settings.given("OPS_TOKEN"),
+    )
     serve_app(app, store, *address)
 
 

@@ -35,6 +35,7 @@ from bot.handoff.customer import CustomerCards, surname_on
 from bot.handoff.presence import ServiceHours
 from bot.handoff.store import HandoffStore
 from bot.http import (
+    PAGE_HEADERS,
     JsonErrorHandler,
     json_object,
     require_distinct_tokens,
@@ -42,6 +43,8 @@ from bot.http import (
     respond,
     tokens_by_prefix,
 )
+from bot.ops.console import OpsConsole
+from bot.ops.routes import add_ops_routes
 from bot.phone import mask_phone_numbers
 from bot.service_errors import InvalidInput, NotFound, refusal
 
@@ -54,17 +57,6 @@ DEFAULT_NAME = "agent_desk"
 PAGE_FILE = Path(__file__).with_name("static") / "desk.html"
 REQUEST_MAX_BYTES = 512 * 1024  # the largest body is a handoff with a long transcript
 MAX_SWEEP_INTERVAL_S = 5.0
-# The page's own inline script and style, and calls to this server: nothing from elsewhere.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 @dataclass(frozen=True)
@@ -156,18 +148,25 @@ def create_app(
     options: DeskOptions | None = None,
     now: Clock = local_now,
     name: str = DEFAULT_NAME,
+    ops: OpsConsole | None = None,
+    ops_token: str = "",
 ) -> Sanic:
     """The desk; `name` must be unique in the process (Sanic keeps a registry of apps).
-    `now` is the clock the service hours are read with (the store's, in tests)."""
+    `now` is the clock the service hours are read with (the store's, in tests). With `ops`
+    and its token the operator page is served too (bot/ops/routes.py)."""
     options = options or DeskOptions()
-    require_distinct_tokens(
-        "the agent desk", {"the agent token": agent_token, "the internal token": internal_token}
-    )
+    tokens = {"the agent token": agent_token, "the internal token": internal_token}
+    if ops is not None:
+        tokens["the operators' token"] = ops_token
+    require_distinct_tokens("the agent desk", tokens)
     if not claim_timeout_s > 0:
         raise ValueError("the claim timeout must be positive")
     page = PAGE_FILE.read_bytes()
     canned.canned_replies()  # checked now: a broken file stops the desk at start-up
-    guard = tokens_by_prefix({"/api": agent_token, "/internal": internal_token})
+    prefixes = {"/api": agent_token, "/internal": internal_token}
+    if ops is not None:
+        prefixes["/ops/api"] = ops_token
+    guard = tokens_by_prefix(prefixes)
     # "No handoff" is the usual answer about a conversation, not worth a log line.
     routine = frozenset({"no_active_handoff"})
     app = Sanic(name, error_handler=JsonErrorHandler(guard, refusal, logger, routine))
@@ -293,6 +292,9 @@ def create_app(
     @app.post("/api/handoffs/<handoff_id:str>/close")
     async def close(request: Request, handoff_id: str) -> HTTPResponse:
         return agent_acts(request, handoff_id, store.close)
+
+    if ops is not None:
+        add_ops_routes(app, ops)
 
     # -- our processes --------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
 from bot.handoff.records import ENDED, FIELD_MAX, HANDOFF_QUERY, HandoffRecords, handoff_of
@@ -18,7 +20,7 @@ def _like(text: str) -> str:
 
 
 class History(HandoffRecords):
-    """`history`."""
+    """`history`, `opened_between`."""
 
     def history(self, query: Any, limit: Any = None) -> list[dict[str, Any]]:
         """Ended handoffs, newest first, whose number (its digits, as stored), ticket,
@@ -49,3 +51,34 @@ class History(HandoffRecords):
             {**handoff_of(row), "outcome": row["status"], "notes": row["notes_count"]}
             for row in rows
         ]
+
+    def opened_between(self, since_ts: float, until_ts: float) -> list[dict[str, Any]]:
+        """Handoffs opened in the period, and the requests nobody could take, for `make
+        report`: `{sender, reason, status, created_at}`; an unstaffed request's status is
+        `unstaffed`."""
+        with self._read() as conn:
+            rows = conn.execute(
+                """SELECT sender, reason, status, created_at FROM handoffs
+                   WHERE created_ts >= ? AND created_ts < ? ORDER BY id""",
+                (since_ts, until_ts),
+            ).fetchall()
+            unstaffed = conn.execute(
+                "SELECT sender, reason, at FROM unstaffed ORDER BY id"
+            ).fetchall()
+        opened = [
+            {**dict(row), "reason": json.loads(row["reason"]) if row["reason"] else None}
+            for row in rows
+        ]
+        for row in unstaffed:
+            at = datetime.fromisoformat(row["at"]).timestamp()
+            if since_ts <= at < until_ts:
+                reason = json.loads(row["reason"]) if row["reason"] else None
+                opened.append(
+                    {
+                        "sender": row["sender"],
+                        "reason": reason,
+                        "status": "unstaffed",
+                        "created_at": row["at"],
+                    }
+                )
+        return opened

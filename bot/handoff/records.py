@@ -23,7 +23,7 @@ from typing import Any
 from bot.service_errors import InvalidInput, NotFound
 from bot.sql_store import Connection, Row, SqlStore, columns, insert_row
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 ACTIVE = ("queued", "claimed")
 ENDED = ("returned", "closed", "expired")
 AUTHORS = ("customer", "bot", "agent", "system")
@@ -93,6 +93,16 @@ _V2: tuple[str, ...] = (
         why TEXT NOT NULL,
         at TEXT NOT NULL)""",
 )
+# Version 3: the operators' decisions on misunderstood messages (bot/ops).
+_V3: tuple[str, ...] = (
+    """CREATE TABLE reviews (
+        key TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('assigned', 'ignored')),
+        target TEXT,
+        operator TEXT NOT NULL,
+        at TEXT NOT NULL)""",
+)
 SCHEMA = (
     """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
     _HANDOFFS_V1,
@@ -110,8 +120,9 @@ SCHEMA = (
     """CREATE INDEX messages_by_handoff ON messages (handoff_id, id)""",
     """CREATE INDEX outbox ON messages (handoff_id, id) WHERE delivered = 0""",
     *_V2,
+    *_V3,
 )
-MIGRATIONS: dict[str, tuple[str, ...]] = {"1": _V2}
+MIGRATIONS: dict[str, tuple[str, ...]] = {"1": _V2, "2": _V3}
 
 # The customer's messages the agent has not answered: live, after the agent's last reply.
 _UNANSWERED = """FROM messages m

@@ -11,7 +11,8 @@ presence can be tested without waiting.
   close and expiry (`Lifecycle`);
 - annotations.py: a handoff with its notes, reveals and suggestions (`Annotations`);
 - history.py: searching ended handoffs (`History`);
-- presence.py: who is online, and the service hours (`Presence`).
+- presence.py: who is online, and the service hours (`Presence`);
+- reviews.py: the operators' decisions on misunderstood messages (`Reviews`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from bot.handoff.history import History
 from bot.handoff.lifecycle import Lifecycle
 from bot.handoff.presence import Presence
 from bot.handoff.records import SCHEMA_VERSION, TEXT_MAX
+from bot.handoff.reviews import Reviews
 
 __all__ = ["SCHEMA_VERSION", "TEXT_MAX", "HandoffStore"]
 
 
-class HandoffStore(Lifecycle, Annotations, History, Presence):
+class HandoffStore(Lifecycle, Annotations, History, Presence, Reviews):
     """The desk's database; one connection, shared by the desk's handlers and its tasks."""

@@ -27,6 +27,7 @@ from bot.handoff.app import create_app, sweep_interval
 from bot.handoff.customer import CustomerCards
 from bot.handoff.notices import notice
 from bot.handoff.store import HandoffStore
+from bot.ops.console import OpsConsole
 from tests.accounts.test_store import Clock
 from tests.handoff.running import AGENT_TOKEN, INTERNAL_TOKEN, on_duty, running_desk
 from tests.handoff.test_store import TRANSCRIPT
@@ -134,6 +135,12 @@ def test_the_tokens_must_be_given_and_differ(tmp_path: Path) -> None:
                 create_app(
                     store, agent_token, internal_token, 300, cards, name=f"d{uuid.uuid4().hex}"
                 )
+        ops = OpsConsole(store, tmp_path / "reviewed.yml")
+        cards = CustomerCards(AccountClient("http://127.0.0.1:9", "t"))
+        for ops_token in ("", "x", "y"):  # missing, or the agents' or our processes' token
+            with pytest.raises(ValueError):
+                name = f"d{uuid.uuid4().hex}"
+                create_app(store, "x", "y", 300, cards, name=name, ops=ops, ops_token=ops_token)
     finally:
         store.shutdown()
 

@@ -1,0 +1,1 @@
+"""`make report`: the operators' figures of a period (docs/report.md)."""
