@@ -252,8 +252,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REVIEWED_NLU_FILE",
         "data/nlu/reviewed.yml",
-        "where the /ops review queue writes the messages operators assigned (training data)",
-        (DESK,),
+        "the messages operators assigned in /ops: training data, and answered so at once",
+        (DESK, ACTIONS),
     ),
     Setting(
         "SMS_GATEWAY_DB",

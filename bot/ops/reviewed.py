@@ -5,26 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from bot.privacy import mask_personal_data
+from bot.understanding.reviewed import examples_in
 
 HEADER = (
     "# Written by the operators' review queue (the agent desk's /ops page): messages the\n"
     "# assistant missed, each assigned by an operator to what it asks. Reviewed in git like any\n"
     "# data; `make train` learns them. Personal data is masked.\n"
 )
-
-
-def examples_in(path: Path) -> dict[str, list[str]]:
-    if not path.exists():
-        return {}
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    found: dict[str, list[str]] = {}
-    for entry in loaded.get("nlu") or []:
-        lines = str(entry.get("examples") or "").splitlines()
-        found[entry["intent"]] = [line.removeprefix("- ").strip() for line in lines if line.strip()]
-    return found
 
 
 def add_example(path: Path, target: str, text: str) -> str:

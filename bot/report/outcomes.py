@@ -16,6 +16,7 @@ from typing import Any
 from bot.privacy import mask_personal_data
 from bot.report.conversations import Conversation, Turn
 from bot.understanding.frame import plain
+from bot.understanding.reviewed import reviewed_key
 from bot.understanding.words import vocabulary
 
 # What the assistant says when it could not place a message: a miss.
@@ -62,7 +63,7 @@ def misunderstood(conversations: list[Conversation]) -> list[dict[str, Any]]:
     for conversation in conversations:
         for turn in conversation.turns:
             if is_miss(turn):
-                groups.setdefault(plain(turn.text).strip(" ?？!！。.,，~"), []).append(turn)
+                groups.setdefault(reviewed_key(turn.text), []).append(turn)
     listed = []
     for turns in sorted(groups.values(), key=lambda group: (-len(group), group[0].at)):
         guesses = [

@@ -25,6 +25,7 @@ from bot.understanding.plans import (
     read_plan_question,
 )
 from bot.understanding.replies import Reply, Texts
+from bot.understanding.reviewed import reviewed_answer
 from bot.understanding.words import Question, personal_requests_in, vocabulary
 
 MAX_ANSWERS = 3
@@ -492,6 +493,11 @@ def decide(
     request and no offer (the form goes on afterwards)."""
     words = vocabulary()
     text = plain(message_text)
+    assigned = reviewed_answer(message_text)
+    if assigned in words.questions:  # an operator said what it asks (bot/ops)
+        part = next(iter(read_message(text)), Part(text, (), (), False))
+        answer = _faq_answer(words.questions[assigned], part)
+        return Decision(list(answer.replies), answer.context)
     if words.near_domain.search(text):
         return Decision([Reply("utter_near_domain")], replace(context, misses=0))
     parts = read_message(text)
