@@ -9,7 +9,8 @@ written to the reviewed training data (bot/ops/reviewed.py) in the same request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ def _since(days: int) -> str:
 class OpsConsole:
     store: HandoffStore
     reviewed_file: Path
+    # One decision at a time: two operators' clicks must not both rewrite reviewed.yml.
+    _deciding: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def summary(self) -> dict[str, Any]:
         return build(period_of(_since(SUMMARY_DAYS), None, local_now().date()))
@@ -44,6 +47,10 @@ class OpsConsole:
         return [item for item in report["misunderstood"] if item["key"] not in decided]
 
     def decide(self, key: Any, decision: Any, target: Any, operator: Any) -> dict[str, Any]:
+        with self._deciding:
+            return self._decide(key, decision, target, operator)
+
+    def _decide(self, key: Any, decision: Any, target: Any, operator: Any) -> dict[str, Any]:
         item = next((i for i in self.queue() if i["key"] == key), None)
         if item is None:
             decided = self.store.decided().get(key) if isinstance(key, str) else None
