@@ -130,12 +130,18 @@ class RunningAssistant:
 
     def agent(self, method: str, path: str, **body: object) -> requests.Response:
         """A human agent using the agent desk's API."""
+        return self.desk(method, path, self.agent_token, **body)
+
+    def desk(
+        self, method: str, path: str, token: str, timeout: float = 10, **body: object
+    ) -> requests.Response:
+        """The agent desk's server, with `token` (the agents', or the operators' for /ops)."""
         return requests.request(
             method,
             f"{self.desk_url}{path}",
             json=body or None,
-            headers={"Authorization": f"Bearer {self.agent_token}"},
-            timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
         )
 
     def on_duty(self, agent: str = "值班坐席", online: bool = True) -> dict:

@@ -79,11 +79,12 @@ class DeskOptions:
         }
 
 
-def unstaffed_because(store: HandoffStore, options: DeskOptions, now: Clock) -> str | None:
-    """Why no agent can take a conversation now (outside_hours, nobody_online), or None."""
+def unstaffed_because(online: list[str], options: DeskOptions, now: Clock) -> str | None:
+    """Why no agent can take a conversation now (outside_hours, nobody_online), or None;
+    `online`: the agents online now."""
     if not options.service_hours.open_at(now()):
         return "outside_hours"
-    if not store.online_agents(options.presence_ttl_s):
+    if not online:
         return "nobody_online"
     return None
 
@@ -216,7 +217,7 @@ def create_app(
             {
                 "handoffs": [for_agents(h) for h in store.list_active()],
                 "online": online,
-                "staffed": unstaffed_because(store, options, now) is None,
+                "staffed": unstaffed_because(online, options, now) is None,
                 "limits": options.limits(),
             }
         )
@@ -266,7 +267,7 @@ def create_app(
         online = store.report_presence(
             body.get("agent"), body.get("online"), options.presence_ttl_s
         )
-        why = unstaffed_because(store, options, now)
+        why = unstaffed_because(online, options, now)
         return respond(
             {"online": online, "staffed": why is None, "in_service_hours": why != "outside_hours"}
         )
@@ -302,7 +303,7 @@ def create_app(
     async def open_handoff(request: Request) -> HTTPResponse:
         body = body_of(request)
         sender, channel = body.get("sender"), body.get("channel")
-        why = unstaffed_because(store, options, now)
+        why = unstaffed_because(store.online_agents(options.presence_ttl_s), options, now)
         if why is not None and not (isinstance(sender, str) and store.active(sender)):
             store.record_unstaffed(sender, channel, body.get("ticket"), body.get("reason"), why)
             logger.info("handoff request answered at once: %s", why)

@@ -18,16 +18,12 @@ from bot.clock import local_now
 from bot.handoff.store import HandoffStore
 from bot.ops.reviewed import add_example
 from bot.ops.targets import targets
-from bot.report.sources import build, period_of
+from bot.report.outcomes import misunderstood
+from bot.report.sources import build, conversations_in, period_of
 from bot.service_errors import InvalidInput, NotFound
 
 SUMMARY_DAYS = 7
 REVIEW_DAYS = 30
-
-
-def _since(days: int) -> str:
-    today = local_now().date()
-    return today.fromordinal(today.toordinal() - days + 1).isoformat()
 
 
 @dataclass
@@ -38,13 +34,14 @@ class OpsConsole:
     _deciding: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def summary(self) -> dict[str, Any]:
-        return build(period_of(_since(SUMMARY_DAYS), None, local_now().date()))
+        return build(period_of(None, None, local_now().date(), SUMMARY_DAYS))
 
     def queue(self) -> list[dict[str, Any]]:
         """The misunderstood messages of the last REVIEW_DAYS not yet decided."""
-        report = build(period_of(_since(REVIEW_DAYS), None, local_now().date()))
+        period = period_of(None, None, local_now().date(), REVIEW_DAYS)
         decided = self.store.decided()
-        return [item for item in report["misunderstood"] if item["key"] not in decided]
+        missed = misunderstood(conversations_in(period))
+        return [item for item in missed if item["key"] not in decided]
 
     def decide(self, key: Any, decision: Any, target: Any, operator: Any) -> dict[str, Any]:
         with self._deciding:

@@ -13,16 +13,19 @@ from bot import settings
 from bot.accounts.store import AccountStore
 from bot.clock import local_now
 from bot.handoff.store import HandoffStore
-from bot.report.conversations import load_conversations
+from bot.report.conversations import Conversation, load_conversations
 from bot.report.outcomes import Period, outcomes
 
 DEFAULT_DAYS = 7
 
 
-def period_of(since: str | None, until: str | None, today: date) -> Period:
-    """From local midnight of `since` to the end of `until`."""
+def period_of(
+    since: str | None, until: str | None, today: date, days: int = DEFAULT_DAYS
+) -> Period:
+    """From local midnight of `since` (else `days` days up to `until`) to the end of `until`
+    (else today)."""
     last = date.fromisoformat(until) if until else today
-    first = date.fromisoformat(since) if since else last - timedelta(days=DEFAULT_DAYS - 1)
+    first = date.fromisoformat(since) if since else last - timedelta(days=days - 1)
     if first > last:
         raise ValueError(f"SINCE ({first}) is after UNTIL ({last})")
     zone = local_now().tzinfo
@@ -52,8 +55,11 @@ def tickets() -> list[dict[str, Any]]:
         store.shutdown()
 
 
-def build(period: Period) -> dict[str, Any]:
-    conversations = load_conversations(
+def conversations_in(period: Period) -> list[Conversation]:
+    return load_conversations(
         settings.value("TRACKER_STORE_URL"), period.since.timestamp(), period.until.timestamp()
     )
-    return outcomes(period, conversations, desk_handoffs(period), tickets())
+
+
+def build(period: Period) -> dict[str, Any]:
+    return outcomes(period, conversations_in(period), desk_handoffs(period), tickets())

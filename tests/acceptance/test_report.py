@@ -123,13 +123,7 @@ def test_a_period_with_nothing_in_it_counts_nothing(
 
 
 def ops(assistant: RunningAssistant, method: str, path: str, token: str = OPS_TOKEN, **body: Any):
-    return requests.request(
-        method,
-        f"{assistant.desk_url}/ops/api/{path}",
-        json=body or None,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+    return assistant.desk(method, f"/ops/api/{path}", token, timeout=30, **body)
 
 
 def test_the_operator_page_needs_its_own_token(played: tuple[RunningAssistant, Path]) -> None:
