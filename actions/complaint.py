@@ -30,6 +30,8 @@ CATEGORY = "complaint_category"
 DESCRIPTION = "complaint_description"
 COMPLAIN_INTENT = "complain"
 OTHER = "其他"
+# What a call-back ticket after a poor rating says, for the staff who read it.
+CALLBACK_DESCRIPTION = "客户对在线服务评价不满意，申请回电。"
 CATEGORIES_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "lexicon" / "complaint_categories.yml"
 )
@@ -180,3 +182,21 @@ class ActionCheckComplaints(AccountAction):
         ]
         turn.say("utter_tickets", tickets="\n".join(lines))
         return []
+
+
+class ActionRequestCallback(AccountAction):
+    """A ticket for a call back after a poor rating (actions/satisfaction.py); the number is
+    verified first, as for every account action."""
+
+    action_name = "action_request_callback"
+
+    async def answer(self, turn: AccountTurn) -> list[EventType]:
+        created = await turn.client.create_ticket(
+            turn.number,
+            category=OTHER,
+            description=CALLBACK_DESCRIPTION,
+            channel=turn.tracker.get_latest_input_channel() or "rest",
+        )
+        ticket = created["ticket"]["id"]
+        turn.say("utter_callback_filed", ticket=ticket)
+        return [SlotSet(TICKET_ID, ticket)]

@@ -23,6 +23,7 @@ from actions.account_action import VERIFIED_NUMBER, AccountTurn
 from actions.account_trouble import tell_trouble
 from actions.answer import carry_out, understand
 from actions.offers import PENDING_OFFER, accept, offer_awaiting_answer, user_turns
+from actions.satisfaction import ask_rating
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
 from bot.nlu.text import without_punctuation
 
@@ -108,13 +109,18 @@ class ActionHandleDeny(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
-        if change_awaiting_answer(tracker) is not None:
-            dispatcher.utter_message(response="utter_change_dropped")
+        rating: list[EventType] = []
+        if (change := change_awaiting_answer(tracker)) is not None:
+            if change["kind"] == "handoff":  # the human offered after a complaint: done here
+                dispatcher.utter_message(response="utter_handoff_declined")
+                rating = ask_rating(dispatcher, tracker)
+            else:
+                dispatcher.utter_message(response="utter_change_dropped")
         elif offer_awaiting_answer(tracker) is not None:
             dispatcher.utter_message(response="utter_anything_else")
         else:
             return await answer_or_acknowledge(dispatcher, tracker, domain)
-        return [SlotSet(PENDING_CHANGE, None), SlotSet(PENDING_OFFER, None)]
+        return [SlotSet(PENDING_CHANGE, None), SlotSet(PENDING_OFFER, None), *rating]
 
 
 async def answer_or_acknowledge(

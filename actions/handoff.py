@@ -28,6 +28,9 @@ from bot.understanding.suggestions import suggest
 logger = logging.getLogger(__name__)
 
 TICKET_ID = "ticket_id"
+# The customer's rating of this conversation (actions/satisfaction.py): a human asked for after
+# "不满意" is handed over as such.
+CSAT_RATING = "csat_rating"
 # Shown to the agent instead of what the customer typed when asked for the service password.
 PASSWORD_WITHHELD = "（服务密码，已隐去）"
 # How many of the customer's latest messages are looked at for one the assistant can answer.
@@ -163,5 +166,7 @@ class ActionHandoff(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
-        await hand_off(dispatcher, tracker, domain, {"kind": "asked"})
+        unsatisfied = tracker.get_slot(CSAT_RATING) == "unsatisfied"
+        reason = {"kind": "unsatisfied", "rating": None} if unsatisfied else {"kind": "asked"}
+        await hand_off(dispatcher, tracker, domain, reason)
         return []

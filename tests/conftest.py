@@ -22,7 +22,7 @@ from bot.accounts.store import AccountStore
 from bot.cluster.postgres import LocalPostgres
 from bot.ports import free_port
 from bot.processes import NotReady, Process, is_up, python_module
-from bot.settings import STACK_PORTS, stack_environment
+from bot.settings import STACK_PORTS, sqlite_url, stack_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 240
@@ -127,6 +127,11 @@ class RunningAssistant:
     agent_token: str
     sms_gateway_url: str
     sms_webhook_secret: str
+
+    @property
+    def tracker_url(self) -> str:
+        """The tracker store (beside the log, as `start_assistant` set it up)."""
+        return sqlite_url(self.log_path.parent / "tracker.sqlite3")
 
     def agent(self, method: str, path: str, **body: object) -> requests.Response:
         """A human agent using the agent desk's API."""

@@ -11,6 +11,11 @@ customer is never left without a reply because the desk is down.
 For a message kept for the agent, the gate then reads it with the server's own model and
 gives the desk the assistant's suggested answers (bot/understanding/suggestions.py), after
 the customer has had their reply; a failure there costs the agent a suggestion, nothing more.
+
+When an agent closes or hands back, the channels that push (web chat, SMS) deliver the notice
+and call `back_to_bot`, which tells the bot (the `handoff_ended` intent; it asks for a rating,
+data/rules/satisfaction.yml). On REST the notice arrives with the customer's next message,
+which the bot answers: the moment for a rating has passed.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from bot.understanding.suggestions import suggest
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[None]]
+HANDOFF_ENDED = "handoff_ended"  # the intent the bot gets when an agent's service ends
 
 
 async def _send_all(output: OutputChannel, recipient: str, texts: list[str]) -> None:
@@ -41,7 +47,7 @@ async def _send_all(output: OutputChannel, recipient: str, texts: list[str]) -> 
 class HandoffGate:
     def __init__(self, desk: DeskClient) -> None:
         self._desk = desk
-        self._model: RunningAgent | None = None  # known once the server starts
+        self.model = RunningAgent()  # bound to the server by close_with
 
     @classmethod
     def from_env(cls) -> HandoffGate:
@@ -67,14 +73,22 @@ class HandoffGate:
 
         return handle
 
+    async def back_to_bot(self, sender: str, output: OutputChannel) -> None:
+        """An agent's service of `sender` ended: the bot takes over, answering on `output`."""
+        try:
+            if not await self.model.trigger_intent(sender, HANDOFF_ENDED, output):
+                logger.warning("no model loaded: the bot was not told that a handoff ended")
+        except Exception:  # the notice was delivered; the rating question is what is lost
+            logger.exception("telling the bot that a handoff ended failed")
+
     async def _suggest(self, handoff_id: int, message_id: int, text: str | None) -> None:
-        if self._model is None or not text:
+        if not text:
             return
         try:
-            parse_data = await self._model.parse(text)
+            parse_data = await self.model.parse(text)
             if parse_data is None:
                 return
-            suggested = suggest(text, parse_data, texts_from(self._model.responses()))
+            suggested = suggest(text, parse_data, texts_from(self.model.responses()))
             if suggested:
                 await self._desk.suggest(handoff_id, message_id, suggested)
         except (DeskUnavailable, DeskRequestError) as error:
@@ -86,9 +100,7 @@ class HandoffGate:
         """Reads with the model of the server that registers the blueprint, and closes the
         desk connections when it stops."""
 
-        @blueprint.listener("before_server_start")
-        async def know_the_model(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
-            self._model = RunningAgent(app)
+        self.model.bind_with(blueprint)
 
         @blueprint.listener("before_server_stop")
         async def close(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

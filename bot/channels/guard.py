@@ -2,7 +2,9 @@
 
 `customer_pipeline` is the one way a channel hands a customer's message on:
 
-    guard (limits) → handoff gate (a human may have the conversation) → answer or apologise → Rasa
+    guard (limits) → handoff gate (a human may have the conversation) → typed answers (a word
+    that answers the bot's own question is its button: bot/channels/answers.py) → answer or
+    apologise → Rasa
 
 The guard strips control characters, refuses overlong messages and floods politely, and takes
 the power of Rasa's "/intent{…}" commands away from what customers type: only the exact payloads
@@ -27,6 +29,7 @@ from typing import Any
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from bot.channels.answers import TypedAnswers
 from bot.channels.gate import HandoffGate, OnNewMessage
 
 logger = logging.getLogger(__name__)
@@ -198,4 +201,4 @@ def customer_pipeline(on_new_message: OnNewMessage, gate: HandoffGate) -> OnNewM
     handoff gate (which the channel closes with its blueprint)."""
     guard_rules = rules()
     answered = answer_or_apologise(on_new_message, guard_rules.texts["trouble"])
-    return InputGuard(guard_rules).wrap(gate.wrap(answered))
+    return InputGuard(guard_rules).wrap(gate.wrap(TypedAnswers(gate.model).wrap(answered)))

@@ -3,7 +3,9 @@ time (the web chat while the page is open, SMS always), instead of waiting for t
 next message as the REST channel must.
 
 One poll of the agent desk per interval takes every waiting message of the channel's
-conversations at once; each is delivered exactly once (the desk marks them taken).
+conversations at once; each is delivered exactly once (the desk marks them taken). The channel
+is told when what it delivers ends an agent's service (a close or a hand-back), so that it can
+let the bot take over (the handoff gate's `back_to_bot`: the rating question).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from bot.handoff.client import DeskClient, DeskRequestError, DeskUnavailable
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[str, list[str]], Awaitable[None]]
+# (sender, texts, whether the texts end an agent's service)
+Deliver = Callable[[str, list[str], bool], Awaitable[None]]
 Reachable = Callable[[], set[str]]
 
 
@@ -51,10 +54,13 @@ class AgentPush:
             return 0
         waiting = await self._desk.take_channel_outbox(self._channel, senders)
         by_sender: dict[str, list[str]] = {}
+        ended: set[str] = set()
         for item in waiting:
             by_sender.setdefault(item["sender"], []).append(item["text"])
+            if item.get("ends_service"):
+                ended.add(item["sender"])
         for sender, texts in by_sender.items():
-            await deliver(sender, texts)
+            await deliver(sender, texts, sender in ended)
         return len(waiting)
 
     async def run(self, deliver: Deliver) -> None:

@@ -17,6 +17,7 @@ from bot.handoff.records import (
     ACTIVE,
     HANDOFF_QUERY,
     SENDERS_MAX,
+    SERVED,
     TEXT_MAX,
     HandoffRecords,
     checked_agent,
@@ -142,7 +143,8 @@ class Lifecycle(HandoffRecords):
 
     def take_channel_outbox(self, channel: Any, senders: Any = None) -> list[dict[str, Any]]:
         """What waits for the customers of a channel (of `senders` only, when given), each
-        with its sender, oldest first, delivered exactly once."""
+        with its sender, oldest first, delivered exactly once. `ends_service` marks the notice
+        of an agent closing or handing back, after which the channel lets the bot know."""
         channel = checked_text(channel, "channel")
         if senders is not None and (
             not isinstance(senders, list)
@@ -150,7 +152,8 @@ class Lifecycle(HandoffRecords):
             or not all(isinstance(sender, str) for sender in senders)
         ):
             raise InvalidInput("invalid_body", field="senders")
-        query = """SELECT m.*, h.sender FROM messages m JOIN handoffs h ON h.id = m.handoff_id
+        query = """SELECT m.*, h.sender, h.status FROM messages m
+                   JOIN handoffs h ON h.id = m.handoff_id
                    WHERE h.channel = ? AND m.delivered = 0"""
         params: list[Any] = [channel]
         if senders is not None:
@@ -163,7 +166,15 @@ class Lifecycle(HandoffRecords):
             conn.executemany(
                 "UPDATE messages SET delivered = 1 WHERE id = ?", [(row["id"],) for row in rows]
             )
-        return [{**message_of(row), "sender": row["sender"], "delivered": True} for row in rows]
+        return [
+            {
+                **message_of(row),
+                "sender": row["sender"],
+                "delivered": True,
+                "ends_service": row["author"] == "system" and row["status"] in SERVED,
+            }
+            for row in rows
+        ]
 
     # -- agents -------------------------------------------------------------------------------
 

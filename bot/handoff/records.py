@@ -26,6 +26,7 @@ from bot.sql_store import Connection, Row, SqlStore, columns, insert_row
 SCHEMA_VERSION = "3"
 ACTIVE = ("queued", "claimed")
 ENDED = ("returned", "closed", "expired")
+SERVED = ("returned", "closed")  # ended by an agent (an expired handoff served nobody)
 AUTHORS = ("customer", "bot", "agent", "system")
 REASON_KINDS = ("asked", "misunderstood", "complaint", "unsatisfied")
 TEXT_MAX = 4000  # characters of one message; a customer's longer message is cut, not refused

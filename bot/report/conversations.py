@@ -31,6 +31,7 @@ class Turn:
     at: float
     ranking: tuple[tuple[str, float], ...]  # FAQ answers the NLU guessed, most likely first
     answers: list[str] = field(default_factory=list)  # the responses the bot gave
+    rating: str | None = None  # the answer to the rating question (actions/satisfaction.py)
 
 
 @dataclass
@@ -50,18 +51,28 @@ def _ranking(parse_data: dict[str, Any]) -> tuple[tuple[str, float], ...]:
     return tuple(ranked)
 
 
+def _rating(event: dict[str, Any]) -> str | None:
+    for entity in event.get("parse_data", {}).get("entities") or []:
+        if entity.get("entity") == "rating":
+            return str(entity.get("value"))
+    return None
+
+
 def conversations_of(rows: Iterable[tuple[str, str, float, str]]) -> list[Conversation]:
     """Events (sender, type, timestamp, JSON data), in order, as conversations."""
     found: dict[str, Conversation] = {}
     for sender, kind, at, data in rows:
         event = json.loads(data)
+        if kind == "user" and (event.get("metadata") or {}).get("is_external"):
+            continue  # a channel's word to the bot (handoff_ended), not the customer's
         if kind == "user":
             parse_data = event.get("parse_data") or {}
             channel = str(event.get("input_channel") or "unknown")
             conversation = found.setdefault(sender, Conversation(sender, channel))
             intent = (parse_data.get("intent") or {}).get("name")
             text = str(event.get("text") or "")
-            conversation.turns.append(Turn(text, intent, float(at), _ranking(parse_data)))
+            turn = Turn(text, intent, float(at), _ranking(parse_data), rating=_rating(event))
+            conversation.turns.append(turn)
         elif sender in found and found[sender].turns:
             response = (event.get("metadata") or {}).get("utter_action")
             if response:

@@ -24,6 +24,8 @@ MISS_RESPONSES = frozenset(
     {"utter_clarify_none", "utter_out_of_scope", "utter_offer_human_after_misses"}
 )
 FAQ_PREFIX = "utter_faq/"
+ASK_RATING = "utter_ask_rating"
+RATINGS = ("satisfied", "neutral", "unsatisfied")
 TOP = 10
 GUESSES = 3
 
@@ -77,6 +79,27 @@ def misunderstood(conversations: list[Conversation]) -> list[dict[str, Any]]:
     return listed
 
 
+def csat(conversations: list[Conversation]) -> dict[str, Any]:
+    """Conversations asked for a rating, those that gave one, and their first ratings."""
+    asked = answered = 0
+    ratings: Counter[str] = Counter()
+    for conversation in conversations:
+        turns = conversation.turns
+        was_asked = any(ASK_RATING in turn.answers for turn in turns)
+        rating = next((turn.rating for turn in turns if turn.rating in RATINGS), None)
+        asked += was_asked or rating is not None
+        if rating is not None:
+            answered += 1
+            ratings[rating] += 1
+    return {
+        "asked": asked,
+        "answered": answered,
+        **{r: ratings[r] for r in RATINGS},
+        "response_rate": rate(answered, asked),
+        "satisfaction_rate": rate(ratings["satisfied"], answered),
+    }
+
+
 def outcomes(
     period: Period,
     conversations: list[Conversation],
@@ -128,6 +151,5 @@ def outcomes(
         ],
         "misunderstood": misunderstood(talked),
         "complaints_by_category": dict(complaints.most_common()),
-        # The assistant does not ask for a rating yet (issue 16, part 1): nothing to count.
-        "csat": {"asked": 0, "answered": 0, "satisfied": 0, "neutral": 0, "unsatisfied": 0},
+        "csat": csat(talked),
     }

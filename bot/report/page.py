@@ -113,7 +113,8 @@ def render(report: dict[str, Any]) -> str:
     )
     rated = (
         f"邀请评价 {csat['asked']} 次，回复 {csat['answered']} 次：满意 {csat['satisfied']}，"
-        f"一般 {csat['neutral']}，不满意 {csat['unsatisfied']}。"
+        f"一般 {csat['neutral']}，不满意 {csat['unsatisfied']}"
+        f"（满意率 {csat['satisfaction_rate']:.0%}）。"
     )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>客服助手运行报告</title>

@@ -28,8 +28,9 @@ FAQ_QUESTIONS = [
     "彩铃怎么退订",
 ]
 # The same need twice, missed (no telecom word in it): one group in the review queue.
-MISUNDERSTOOD = ["整个号给我媳妇咋弄", "整个号给我媳妇咋弄？"]
+MISUNDERSTOOD = ["老号给媳妇用咋整", "老号给媳妇用咋整？"]
 HUMAN = "转人工"
+RATINGS = ["非常满意", "一般吧"]
 COMPLAINT = ("我要投诉，网速慢得要死", "13800138000", "258013")
 OPS_TOKEN = "ops-" + uuid.uuid4().hex
 
@@ -42,6 +43,9 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningAs
     try:
         for index, question in enumerate(FAQ_QUESTIONS):
             assert texts(assistant.say(f"faq-{index}", question))
+        for index, rating in enumerate(RATINGS):  # two say goodbye and rate the service
+            assert "请您对本次服务评价" in texts(assistant.say(f"faq-{index}", "再见"))
+            assert "感谢您的" in texts(assistant.say(f"faq-{index}", rating))
         for index, message in enumerate(MISUNDERSTOOD):
             said = texts(assistant.say(f"missed-{index}", message))
             assert "抱歉" in said, said  # not understood, or declined as out of scope
@@ -77,7 +81,7 @@ def test_the_report_counts_exactly_what_was_played(
     assert report["misunderstood_messages"] == 2
     assert report["abandoned"] == 2 and report["abandonment_rate"] == 0.2
     [missed] = report["misunderstood"]
-    assert (missed["text"], missed["count"]) == ("整个号给我媳妇咋弄", 2)
+    assert (missed["text"], missed["count"]) == ("老号给媳妇用咋整", 2)
     top = {question["answer"]: question["count"] for question in report["top_questions"]}
     assert top["transfer_docs"] == 2 and top["cailing_fee"] == 2
     assert sum(top.values()) == len(FAQ_QUESTIONS)
@@ -87,6 +91,11 @@ def test_the_report_counts_exactly_what_was_played(
         "period", "conversations", "by_channel", "containment_rate", "handoff_rate",
         "handoffs_by_reason", "fallback_rate", "abandonment_rate", "top_questions",
         "misunderstood", "complaints_by_category", "csat",
+    }  # fmt: skip
+    # Asked: the two goodbyes and the complaint whose human was declined; two answered.
+    assert report["csat"] == {
+        "asked": 3, "answered": 2, "satisfied": 1, "neutral": 1, "unsatisfied": 0,
+        "response_rate": 0.6667, "satisfaction_rate": 0.5,
     }  # fmt: skip
     assert "13800138000" not in json.dumps(report, ensure_ascii=False)
 
@@ -99,7 +108,7 @@ def test_the_page_is_self_contained_and_shows_the_figures(
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script" not in page and not re.search(r"(src|href)=\"?https?://", page)
     assert page.count("<svg") == 4  # by day, channel, handoff reason, complaint category
-    for shown in ("90.0%", "10.0%", "整个号给我媳妇咋弄", "过户要带什么材料", "网络信号"):
+    for shown in ("90.0%", "10.0%", "老号给媳妇用咋整", "过户要带什么材料", "网络信号"):
         assert shown in page
 
 

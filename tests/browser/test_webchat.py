@@ -154,3 +154,18 @@ def test_verified_as_a_demo_customer_without_the_password_on_screen(page: Page) 
     expect(reply).to_contain_text("验证成功")
     stored = page.evaluate("() => JSON.stringify(localStorage)")
     assert "258013" not in page.content() and "258013" not in stored
+
+
+def test_the_rating_at_the_end_is_a_tap(page: Page) -> None:
+    expect(ask(page, "过户要带什么材料")).to_contain_text("身份证")
+    ask(page, "再见")
+    question = bot_messages(page).filter(has_text="请您对本次服务评价")
+    buttons = question.locator(".quick-replies button")
+    expect(buttons).to_have_text(["满意", "一般", "不满意"])
+    before = bot_messages(page).count()
+    question.get_by_role("button", name="满意", exact=True).click()
+    expect(user_messages(page).last).to_have_text("满意")  # the title, not the payload
+    expect(bot_messages(page).nth(before)).to_contain_text("感谢您的好评")
+    shot = SCREENSHOT.with_name("webchat-rating.png")
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.channels.sms.bridge import MAX_PARTS, SmsBridge
 from bot.channels.sms.gateway import GatewayClient
@@ -251,3 +251,30 @@ async def test_a_message_acknowledged_before_a_restart_is_answered_after_it(
     assert not second.accept("m1", NUMBER, "查余额")  # and a re-send is still recognised
     await second.stop()
     store.shutdown()
+
+
+async def test_after_an_agents_service_the_bots_question_follows_with_numbered_options(
+    bridge_parts: tuple[SmsBridge, StandInAssistant], gateway: RecordingGateway
+) -> None:
+    bridge, _ = bridge_parts
+    rating = [{"title": "满意", "payload": "/rate{1}"}, {"title": "不满意", "payload": "/rate{3}"}]
+
+    async def back_to_bot(sender: str, output: OutputChannel) -> None:
+        await output.send_text_with_buttons(sender, "请您对本次服务评价：", rating)
+
+    await bridge.push(f"sms:{NUMBER}", ["人工客服已结束本次服务"], back_to_bot)
+    assert await gateway.next_texts(2) == [
+        "人工客服已结束本次服务",
+        "请您对本次服务评价：\n回复1 满意\n回复2 不满意",
+    ]
+    bridge.accept("m1", NUMBER, "2")  # picks the bot's option, as after any reply
+    assert await gateway.next_texts(1) == ["答：/rate{3}"]
+    bridge.accept("m2", NUMBER, "TD")
+    await gateway.next_texts(1)
+    asked: list[str] = []
+
+    async def never(sender: str, output: OutputChannel) -> None:
+        asked.append(sender)
+
+    await bridge.push(f"sms:{NUMBER}", ["人工客服已结束本次服务"], never)
+    assert asked == []  # an opted-out number is not asked for anything

@@ -286,6 +286,25 @@ def test_hand_back_and_close_leave_a_notice(
     assert late.value.code == "not_active"
 
 
+def test_a_pushing_channel_learns_which_notice_ends_an_agents_service(
+    store: HandoffStore, clock: Clock
+) -> None:
+    served = open_for(store, "s1")
+    store.claim(served["id"], "小王")
+    store.reply(served["id"], "小王", "已为您处理")
+    store.close(served["id"], "小王")
+    unserved = open_for(store, "s2")
+    clock.advance(minutes=10)
+    store.expire_unclaimed(60)  # nobody came: its notice ends no service
+    taken = store.take_channel_outbox("rest")
+    assert [(m["sender"], m["author"], m["ends_service"]) for m in taken] == [
+        ("s1", "agent", False),
+        ("s1", "system", True),
+        ("s2", "system", False),
+    ]
+    assert unserved["status"] == "queued"
+
+
 def test_a_queued_handoff_cannot_be_ended_without_a_claim(store: HandoffStore) -> None:
     handoff = open_for(store, "s1")
     for operation in (store.hand_back, store.close):

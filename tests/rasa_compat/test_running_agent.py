@@ -50,3 +50,52 @@ async def test_a_loaded_model_reads_the_message_and_gives_its_responses() -> Non
     model = RunningAgent(app)
     assert await model.parse("彩铃怎么收费") == {"text": "彩铃怎么收费", "intent": {"name": "faq"}}
     assert model.responses()["utter_hi"][0]["text"] == "你好"
+
+
+def test_triggering_an_intent_is_done_as_rasas_own_endpoint_does() -> None:
+    from rasa import server
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.constants import IS_EXTERNAL
+    from rasa.shared.core.events import UserUttered
+
+    endpoint = inspect.getsource(server)
+    for step in (
+        "app.ctx.agent.lock_store.lock(conversation_id)",
+        "processor.fetch_tracker_and_update_session",
+        "app.ctx.agent.trigger_intent(",
+    ):
+        assert step in endpoint
+    assert list(inspect.signature(Agent.trigger_intent).parameters) == [
+        "self", "intent_name", "entities", "output_channel", "tracker",
+    ]  # fmt: skip
+    saved = inspect.getsource(MessageProcessor.trigger_external_user_uttered)
+    assert "await self.save_tracker(tracker)" in saved
+    assert UserUttered.create_external("handoff_ended").metadata == {IS_EXTERNAL: True}
+
+
+async def test_what_the_bot_said_since_the_customer_last_spoke() -> None:
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = InMemoryTrackerStore(Domain.empty())
+    tracker = DialogueStateTracker("customer", [])
+    for event in (
+        UserUttered("彩铃怎么收费"),
+        BotUttered("6元/月", metadata={"utter_action": "utter_faq/cailing_fee"}),
+        UserUttered("再见"),
+        BotUttered("再见", metadata={"utter_action": "utter_goodbye"}),
+        UserUttered.create_external("handoff_ended"),  # not the customer: looked past
+        BotUttered("请您对本次服务评价：", metadata={"utter_action": "utter_ask_rating"}),
+    ):
+        tracker.update(event)
+    await store.save(tracker)
+
+    class WithStore(LoadedAgent):
+        tracker_store = store
+
+    app = new_app()
+    app.ctx.agent = WithStore()
+    model = RunningAgent(app)
+    assert await model.said_since_customer("customer") == ["utter_goodbye", "utter_ask_rating"]
+    assert await model.said_since_customer("stranger") == []

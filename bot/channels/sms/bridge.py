@@ -16,9 +16,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 
 from bot.channels.gate import OnNewMessage
 from bot.channels.guard import rules
@@ -38,6 +39,10 @@ MAX_BACKOFF_S = 300.0
 def backoff_s(attempts: int, first_s: float = 1.0) -> float:
     """Seconds before the next try after `attempts` failed ones: 1, 2, 4 … up to 5 minutes."""
     return min(MAX_BACKOFF_S, first_s * 2.0 ** max(0, attempts - 1))
+
+
+# The handoff gate's word to the bot that an agent is done, answering on the given output.
+BackToBot = Callable[[str, OutputChannel], Awaitable[None]]
 
 
 class SmsOutput(CollectingOutputChannel):
@@ -169,12 +174,19 @@ class SmsBridge:
         self.store.remember(number, options, rest)
         return parts
 
-    async def push(self, sender: str, texts: list[str]) -> None:
-        """What a human agent wrote, sent to the customer now (unless they opted out)."""
+    async def push(
+        self, sender: str, texts: list[str], back_to_bot: BackToBot | None = None
+    ) -> None:
+        """What a human agent wrote, sent to the customer now (unless they opted out); with
+        `back_to_bot` (the agent's service ended) followed by what the bot then says."""
         number = number_of(sender)
         if number is None or self.store.opted_out(number):
             return
         self.store.queue(number, [part for text in texts for part in segments.split(text)])
+        if back_to_bot is not None:
+            collector = SmsOutput()
+            await back_to_bot(sender, collector)
+            self.store.queue(number, self._compose(number, collector.messages))
         self._outbox_changed.set()
 
     # -- delivery -------------------------------------------------------------------------------

@@ -115,7 +115,11 @@ class SmsInput(InputChannel):
         self._database.parent.mkdir(parents=True, exist_ok=True)
         store = SmsStore(self._database)
         bridge = SmsBridge(store, self._gateway, self._service_number, handle)
-        AgentPush.from_env(self.name()).attach(sms, bridge.push)
+
+        async def deliver(sender: str, texts: list[str], ends_service: bool) -> None:
+            await bridge.push(sender, texts, gate.back_to_bot if ends_service else None)
+
+        AgentPush.from_env(self.name()).attach(sms, deliver)
 
         @sms.listener("after_server_start")
         async def start(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

@@ -120,10 +120,12 @@ class WebChatInput(SocketIOInput):
         connected: dict[str, str] = {}  # socket id → session id
         push = AgentPush.from_env("socketio", lambda: set(connected.values()))
 
-        async def deliver(session_id: str, texts: list[str]) -> None:
+        async def deliver(session_id: str, texts: list[str], ends_service: bool) -> None:
             to_page = output(self, sio)
             for text in texts:
                 await to_page.send_text_message(session_id, text)
+            if ends_service:
+                await gate.back_to_bot(session_id, to_page)
 
         push.attach(blueprint, deliver)
         logger.info("web chat accepts connections from %s", ", ".join(self.origins))
