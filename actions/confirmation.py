@@ -23,7 +23,7 @@ from actions.account_action import VERIFIED_NUMBER, AccountTurn
 from actions.account_trouble import tell_trouble
 from actions.answer import carry_out, understand
 from actions.offers import PENDING_OFFER, accept, offer_awaiting_answer, user_turns
-from actions.satisfaction import ask_rating
+from actions.satisfaction import UNSATISFIED_OFFER, ask_rating, just_said
 from bot.accounts.client import AccountClient, AccountRequestError, AccountServiceUnavailable
 from bot.nlu.text import without_punctuation
 
@@ -118,6 +118,8 @@ class ActionHandleDeny(Action):
                 dispatcher.utter_message(response="utter_change_dropped")
         elif offer_awaiting_answer(tracker) is not None:
             dispatcher.utter_message(response="utter_anything_else")
+        elif just_said(tracker, UNSATISFIED_OFFER):  # neither a human nor a call back
+            dispatcher.utter_message(response="utter_unsatisfied_offer_declined")
         else:
             return await answer_or_acknowledge(dispatcher, tracker, domain)
         return [SlotSet(PENDING_CHANGE, None), SlotSet(PENDING_OFFER, None), *rating]

@@ -22,11 +22,13 @@ from actions.handoff import CSAT_RATING
 
 CSAT_ASKED = "csat_asked"
 RATING_ENTITY = "rating"
+# The apology after 不满意, with its offer of a human or a call-back ticket.
+UNSATISFIED_OFFER = "utter_rated_unsatisfied"
 # Each rating and the answer to it.
 RATED = {
     "satisfied": "utter_rated_satisfied",
     "neutral": "utter_rated_neutral",
-    "unsatisfied": "utter_rated_unsatisfied",
+    "unsatisfied": UNSATISFIED_OFFER,
 }
 # Messages that ask for nothing: a greeting and a goodbye alone have served nobody.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge"})
@@ -44,6 +46,21 @@ def was_served(tracker: Tracker) -> bool:
         and ((event.get("parse_data") or {}).get("intent") or {}).get("name") not in SMALL_TALK
         for event in tracker.events
     )
+
+
+def just_said(tracker: Tracker, response: str) -> bool:
+    """Whether the bot said `response` right before the customer's latest message."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if _is_customer_message(event):
+            if seen_latest:
+                return False
+            seen_latest = True
+        elif seen_latest and event.get("event") == "bot":
+            said = (event.get("metadata") or {}).get("utter_action")
+            if said == response:
+                return True
+    return False
 
 
 def ask_rating(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

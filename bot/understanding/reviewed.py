@@ -1,10 +1,10 @@
 """The messages operators assigned to an answer in the review queue (data/nlu/reviewed.yml,
 bot/ops): the assistant answers such a message as assigned from then on.
 
-Training learns from them too, but one example rarely outweighs what the rest of the data
-says about a message without a telecom word ("整个号给我媳妇咋弄" is 过户): the operator has
-already said what it asks, so the same message gets that answer, and the next training
-generalises from it. The file is read again whenever it changes.
+The operator has already said what the message asks, so it gets that answer at once, before
+any retraining; the next `make train` learns it too (the domain gate lets a message the
+training data teaches as an FAQ question through, though it has no telecom word:
+bot/nlu/domain_gate.py). The file is read again whenever it changes.
 """
 
 from __future__ import annotations

@@ -95,6 +95,7 @@ def test_by_sms_the_rating_is_a_numbered_reply(assistant: RunningAssistant) -> N
     assert ASKED in asked and "回复1 满意" in asked and "回复3 不满意" in asked
     sorry = ask(assistant, number, "3", "很抱歉")
     assert "回复1 转人工客服" in sorry and "回复2 登记回访" in sorry
+    assert "再次抱歉" in ask(assistant, number, "3", "再次抱歉")  # neither: not asked again
     assert rating_of(assistant, f"sms:{number}")["unsatisfied"] == 1
 
 

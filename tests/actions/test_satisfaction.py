@@ -64,3 +64,14 @@ async def test_declining_the_human_after_a_complaint_is_a_natural_end() -> None:
     said, slots = await said_and_set(ActionHandleDeny(), tracker(events, {"pending_change": offer}))
     assert said == ["utter_handoff_declined", "utter_ask_rating"]
     assert slots["csat_asked"] is True and slots["pending_change"] is None
+
+
+async def test_no_to_the_offer_after_a_poor_rating_is_taken_as_such() -> None:
+    offered = {
+        "event": "bot",
+        "text": "很抱歉",
+        "metadata": {"utter_action": "utter_rated_unsatisfied"},
+    }
+    events = [user("过户要带啥", "faq"), user("不满意", "rate_service", [RATE]), offered]
+    said, _ = await said_and_set(ActionHandleDeny(), tracker([*events, user("不用了", "deny")]))
+    assert said == ["utter_unsatisfied_offer_declined"]  # not the last answer again

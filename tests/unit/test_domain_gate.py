@@ -24,6 +24,8 @@ def gate(tmp_path: Path) -> DomainGate:
     context = ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
     lexicon = TrainingData(lookup_tables=[{"name": "service", "elements": ["彩铃"]}])
     lexicon.entity_synonyms = {"炫铃": "彩铃"}
+    # Taught as an FAQ question though it has no domain word (an operator assigned it).
+    lexicon.training_examples = [Message.build(text="老号给媳妇用咋整", intent="faq")]
     DomainGate.create(config, storage, resource, context).train(lexicon)
     return DomainGate.load(config, storage, resource, context)
 
@@ -47,3 +49,9 @@ def test_faq_with_a_lexicon_or_domain_word_keeps_its_answer(gate: DomainGate, te
 
 def test_other_intents_are_left_alone(gate: DomainGate) -> None:
     assert predicted(gate, "你好", intent="greet") == "greet"
+
+
+def test_a_message_the_training_data_teaches_as_a_question_passes(gate: DomainGate) -> None:
+    assert predicted(gate, "老号给媳妇用咋整") == "faq"
+    assert predicted(gate, "老号给媳妇用咋整？") == "faq"  # as the review queue groups it
+    assert predicted(gate, "老号给闺女用咋整") == "out_of_scope"  # only what was taught
