@@ -83,7 +83,7 @@ DEMO_CUSTOMERS = (
 )
 COMPLAINT = "你们乱扣我话费，彩铃我根本没订过"
 NO_HANDOFF = "不用了"
-NO_HANDOFF_EXPECT = "还有其他可以帮您"
+NO_HANDOFF_EXPECT = "不转人工"  # utter_handoff_declined (then the rating question)
 
 
 def account_questions(customer: DemoCustomer) -> tuple[Step, ...]:
