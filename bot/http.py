@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from sanic import Sanic
-from sanic.exceptions import MethodNotSupported, PayloadTooLarge, SanicException
+from sanic.exceptions import InvalidUsage, MethodNotSupported, PayloadTooLarge, SanicException
 from sanic.exceptions import NotFound as RouteNotFound
 from sanic.handlers import ErrorHandler
 from sanic.request import Request
@@ -32,6 +32,23 @@ from bot.privacy import protect_process_logs
 TokenGuard = Callable[[Request | None], str | None]
 # A service's own refusal as (status, JSON body with "error"), or None for any other exception.
 Refusal = Callable[[Exception], tuple[int, dict[str, Any]] | None]
+
+
+class InvalidField(InvalidUsage):
+    """A 400 that says which field of the body is wrong and how (Sanic's own 4xx errors are
+    answered with a generic message: they may echo what the caller sent)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def invalid_field(exception: Exception) -> tuple[int, dict[str, Any]] | None:
+    """The Refusal of an InvalidField: `invalid_<field>` and its message."""
+    if isinstance(exception, InvalidField):
+        return 400, {"error": f"invalid_{exception.field}", "message": str(exception)}
+    return None
+
 
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 

@@ -336,6 +336,24 @@ SETTINGS: tuple[Setting, ...] = (
         (PROD,),
     ),
     Setting(
+        "EDGE_REQUESTS_PER_SECOND",
+        "20",
+        "requests per second nginx takes from one client address (REST, web chat); more are 429",
+        (PROD,),
+    ),
+    Setting(
+        "EDGE_BURST",
+        "100",
+        "requests one client address may send at once above that rate before nginx refuses",
+        (PROD,),
+    ),
+    Setting(
+        "EDGE_CONNECTIONS",
+        "200",
+        "connections one client address may hold open at once (web chat sockets included)",
+        (PROD,),
+    ),
+    Setting(
         "PROD_DATA_DIR",
         "var/prod",
         "where the profile's PostgreSQL, Redis, nginx and secrets live",

@@ -4,7 +4,8 @@
 
     guard (limits) → handoff gate (a human may have the conversation) → typed answers (a word
     that answers the bot's own question is its button: bot/channels/answers.py) → answer or
-    apologise → Rasa
+    apologise → once per message id (a retry gets the first answer: bot/channels/once.py) →
+    Rasa
 
 The guard strips control characters, refuses overlong messages and floods politely, and takes
 the power of Rasa's "/intent{…}" commands away from what customers type: only the exact payloads
@@ -31,6 +32,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.channels.answers import TypedAnswers
 from bot.channels.gate import HandoffGate, OnNewMessage
+from bot.channels.once import once_per_id
 
 logger = logging.getLogger(__name__)
 
@@ -200,5 +202,7 @@ def customer_pipeline(on_new_message: OnNewMessage, gate: HandoffGate) -> OnNewM
     """Rasa's `on_new_message` as every customer channel must call it, behind the channel's
     handoff gate (which the channel closes with its blueprint)."""
     guard_rules = rules()
-    answered = answer_or_apologise(on_new_message, guard_rules.texts["trouble"])
+    answered = answer_or_apologise(
+        once_per_id(on_new_message, gate.model), guard_rules.texts["trouble"]
+    )
     return InputGuard(guard_rules).wrap(gate.wrap(TypedAnswers(gate.model).wrap(answered)))

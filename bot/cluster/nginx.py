@@ -8,6 +8,15 @@
   reach the process that holds the session; a websocket stays where it was opened.
 - The SMS webhook: one Rasa process, the others as backup. Each process's SMS bridge keeps its
   own store of the messages it acknowledged (SMS_BRIDGE_DB) and answers them after a restart.
+- Every request carries `X-Request-Id`, nginx's id of the client's request, the same on each
+  process it is passed to: a REST message without a `message_id` of its own is known by it, so
+  a retry after a process died is answered once (bot/channels/once.py).
+- Per client address (`EdgeLimits`): at most `per_second` requests a second with bursts of
+  `burst`, and `connections` open at once; beyond that a JSON 429. Many customers share one
+  address behind a mobile operator's NAT, so the defaults are far above what one person sends
+  (a web chat page: a message every few seconds, a socket.io poll every 25 s). The SMS
+  webhook is limited apart, per gateway address, ten times higher: one gateway speaks for
+  every SMS customer.
 """
 
 from __future__ import annotations
@@ -42,11 +51,40 @@ def nginx_binary() -> str:
     return found
 
 
+@dataclass(frozen=True)
+class EdgeLimits:
+    per_second: int
+    burst: int
+    connections: int
+
+    @classmethod
+    def from_env(cls) -> EdgeLimits:
+        return cls(
+            settings.count("EDGE_REQUESTS_PER_SECOND"),
+            settings.count("EDGE_BURST"),
+            settings.count("EDGE_CONNECTIONS"),
+        )
+
+
+TOO_MANY = (
+    '{"error":"too_many_requests","message":"Too many requests from this address; try again'
+    ' in a few seconds."}'
+)
+
+
+# Every location sets its own headers: nginx passes the server level's to a location only when
+# it sets none itself.
+PROXY_HEADERS = """      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Request-Id $request_id;"""
+
+
 def _servers(ports: list[int], options: str = "") -> str:
     return "\n".join(f"    server 127.0.0.1:{port}{options};" for port in ports)
 
 
-def render_config(folder: Path, listen_port: int, rasa_ports: list[int]) -> str:
+def render_config(folder: Path, listen_port: int, rasa_ports: list[int], limits: EdgeLimits) -> str:
     failing = f" max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s"
     sms_primary, *sms_backups = rasa_ports
     sms_servers = f"    server 127.0.0.1:{sms_primary}{failing};\n" + _servers(
@@ -70,6 +108,14 @@ http {{
   client_max_body_size 64k;
   server_tokens off;
 
+  limit_req_zone $binary_remote_addr zone=per_address:10m rate={limits.per_second}r/s;
+  limit_req_zone $binary_remote_addr zone=per_gateway:1m rate={limits.per_second * 10}r/s;
+  limit_conn_zone $binary_remote_addr zone=connections_per_address:10m;
+  limit_req_status 429;
+  limit_conn_status 429;
+  limit_req_log_level warn;
+  limit_conn_log_level warn;
+
   upstream rasa {{
     least_conn;
 {_servers(rasa_ports, failing)}
@@ -90,26 +136,36 @@ http {{
   server {{
     listen {listen_port};
     proxy_http_version 1.1;
-    proxy_set_header Host $http_host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
+    limit_conn connections_per_address {limits.connections};
+    error_page 429 @too_many;
     proxy_next_upstream error timeout http_502 http_503 non_idempotent;
     proxy_next_upstream_tries {len(rasa_ports)};
     proxy_connect_timeout 2s;
     proxy_read_timeout {READ_TIMEOUT_S}s;
 
+    location @too_many {{
+      default_type application/json;
+      add_header Retry-After 5 always;
+      return 429 '{TOO_MANY}';
+    }}
     location /socket.io/ {{
+      limit_req zone=per_address burst={limits.burst} nodelay;
       proxy_pass http://rasa_sticky;
+{PROXY_HEADERS}
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 1h;
     }}
     location /webhooks/sms/ {{
+      limit_req zone=per_gateway burst={limits.burst * 10} nodelay;
       proxy_pass http://rasa_sms;
+{PROXY_HEADERS}
       proxy_set_header Connection "";
     }}
     location / {{
+      limit_req zone=per_address burst={limits.burst} nodelay;
       proxy_pass http://rasa;
+{PROXY_HEADERS}
       proxy_set_header Connection "";
     }}
   }}
@@ -122,6 +178,7 @@ class LocalNginx:
     folder: Path
     listen_port: int
     rasa_ports: list[int]
+    limits: EdgeLimits = field(default_factory=EdgeLimits.from_env)
     process: Process | None = field(default=None, repr=False)
 
     def start(self, health_path: str) -> None:
@@ -130,7 +187,9 @@ class LocalNginx:
         for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.folder / "tmp" / name).mkdir(parents=True, exist_ok=True)
         config_path = self.folder / "nginx.conf"
-        config_path.write_text(render_config(self.folder, self.listen_port, self.rasa_ports))
+        config_path.write_text(
+            render_config(self.folder, self.listen_port, self.rasa_ports, self.limits)
+        )
         command = [binary, "-p", str(self.folder), "-c", str(config_path), "-g", "daemon off;"]
         checked = subprocess.run(
             [*command[:-2], "-t", "-q"], capture_output=True, text=True, check=False

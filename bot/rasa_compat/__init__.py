@@ -48,9 +48,12 @@ The overrides, what of Rasa's or Sanic's each relies on, and why we need it:
   a malformed Accept or Expect header, and HTML or tracebacks otherwise.
 
 - `running_agent` — reads Rasa's loaded `Agent` from `app.ctx.agent` of the app our channels
-  are registered on, with `is_ready()`, `parse_message(text)` and `domain.responses`. Why: the
-  handoff gate reads a customer's message kept for a human agent with the server's own model,
-  to suggest the assistant's answers to the agent (bot/channels/gate.py).
+  are registered on, with `is_ready()`, `parse_message(text)` and `domain.responses`, and
+  handles a message as `Agent.handle_message` does (the lock store's lock around
+  `processor.handle_message`), reading the tracker first. Why: the handoff gate reads a
+  customer's message kept for a human agent with the server's own model, to suggest the
+  assistant's answers to the agent (bot/channels/gate.py); a message sent again with its id
+  is answered from the stored turn instead of handled twice (bot/channels/once.py).
 
 Not here, because nothing of them overrides an internal: bot/lock_store.py (a LockStore
 subclass on its public methods), bot/http.py's JsonErrorHandler (Sanic's documented

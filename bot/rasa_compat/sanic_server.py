@@ -21,7 +21,7 @@ from typing import Any
 
 from sanic import Blueprint, Sanic
 
-from bot.http import JsonErrorHandler
+from bot.http import JsonErrorHandler, invalid_field
 
 logger = logging.getLogger("bot.channels")
 
@@ -29,7 +29,7 @@ logger = logging.getLogger("bot.channels")
 def answer_errors_in_json(app: Sanic) -> None:
     """Idempotent: each channel's blueprint calls it when it is registered on the app."""
     if not isinstance(app.error_handler, JsonErrorHandler):
-        app.error_handler = JsonErrorHandler(lambda _: None, lambda _: None, logger)
+        app.error_handler = JsonErrorHandler(lambda _: None, invalid_field, logger)
 
 
 class JsonErrorsBlueprint(Blueprint):

@@ -14,6 +14,7 @@ import pytest
 import requests
 import websockets
 
+from tests.acceptance.test_exactly_once import held_texts
 from tests.conftest import RunningAssistant
 
 pytestmark = pytest.mark.server
@@ -65,8 +66,11 @@ class Page:
         self.session_id = await asyncio.wait_for(self._confirmed.get(), TIMEOUT_S)
         return self.session_id
 
-    async def say(self, text: str) -> None:
-        await self._emit("user_uttered", {"message": text, "session_id": self.session_id})
+    async def say(self, text: str, message_id: str | None = None) -> None:
+        data = {"message": text, "session_id": self.session_id}
+        if message_id is not None:  # the page sends one; an older page did not
+            data["message_id"] = message_id
+        await self._emit("user_uttered", data)
 
     async def hear(self, expect: str) -> str:
         """Bot messages until one contains `expect`; all of them, joined."""
@@ -146,6 +150,25 @@ async def test_a_reconnected_page_continues_its_conversation(open_page: Any) -> 
     assert await second.start(session_id) == session_id
     await second.say("13800138000")
     assert "服务密码" in await second.hear("服务密码")
+
+
+async def test_a_message_the_page_sends_again_after_a_reconnect_is_answered_once(
+    open_page: Any, assistant: RunningAssistant
+) -> None:
+    first = await open_page()
+    session_id = await first.start()
+    await first.say("帮我查下余额", message_id="a1")
+    asked = await first.hear("手机号码")
+    await first.say("13800138000", message_id="a2")
+    await first.hear("服务密码")
+    await first.close()  # the page did not see the answer: it sends the message again
+    second = await open_page()
+    assert await second.start(session_id) == session_id
+    await second.say("13800138000", message_id="a2")
+    assert "服务密码" in await second.hear("服务密码")  # the first answer again
+    await second.say("帮我查下余额", message_id="a1")
+    assert await second.hear("手机号码") == asked
+    assert await held_texts(assistant, session_id) == ["帮我查下余额", "13800138000"]
 
 
 async def test_a_human_agents_reply_is_pushed_to_the_open_page(

@@ -99,3 +99,42 @@ async def test_what_the_bot_said_since_the_customer_last_spoke() -> None:
     model = RunningAgent(app)
     assert await model.said_since_customer("customer") == ["utter_goodbye", "utter_ask_rating"]
     assert await model.said_since_customer("stranger") == []
+
+
+def test_handling_a_message_once_relies_on_how_rasa_handles_and_sends() -> None:
+    from rasa.core.processor import MessageProcessor
+
+    handled = inspect.getsource(Agent.handle_message)
+    assert "async with self.lock_store.lock(message.sender_id):" in handled
+    assert "self.processor.handle_message(" in handled
+    # The customer's UserUttered keeps the message's id; the bot's messages reach the channel
+    # as BotUttered.message(), which is what a retry is sent again.
+    assert "_handle_message_with_tracker(message, tracker)" in inspect.getsource(
+        MessageProcessor.log_message
+    )
+    logged = inspect.getsource(MessageProcessor._handle_message_with_tracker)
+    assert "message_id=message.message_id" in logged
+    sent = inspect.getsource(MessageProcessor._send_bot_messages)
+    assert "send_response(tracker.sender_id, e.message())" in sent
+
+
+def test_the_answers_to_a_message_are_the_bot_messages_until_the_customer_speaks_again() -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    from bot.rasa_compat.running_agent import answers_to
+
+    events = [
+        UserUttered("查余额", message_id="m1"),
+        ActionExecuted("action_listen"),
+        BotUttered("请提供手机号码", {"buttons": [{"title": "取消", "payload": "/deny"}]}),
+        UserUttered.create_external("handoff_ended"),  # not the customer: looked past
+        BotUttered("请您对本次服务评价："),
+        UserUttered("13800138000", message_id="m2"),
+        BotUttered("请输入服务密码"),
+    ]
+    first = answers_to(events, "m1")
+    assert first is not None
+    assert [answer["text"] for answer in first] == ["请提供手机号码", "请您对本次服务评价："]
+    assert first[0]["buttons"] == [{"title": "取消", "payload": "/deny"}]
+    assert [answer["text"] for answer in answers_to(events, "m2") or []] == ["请输入服务密码"]
+    assert answers_to(events, "m3") is None

@@ -5,7 +5,10 @@ Differences from `rasa.core.channels.socketio.SocketIOInput`:
 - the page itself is served at `/webchat`, so one address gives the whole chat;
 - a session id must be one we could have issued (32 hex digits): a page cannot pick another
   channel's conversation, such as an SMS customer's, whose sender ids look different;
-- metadata from the page is dropped: nothing the browser says can vouch for a customer;
+- metadata from the page is dropped: nothing the browser says can vouch for a customer; what
+  the page may send with a message is its `message_id`, which it sends again with the
+  message when the connection broke before an answer came: the message is handled once and
+  the first answer sent again (bot/channels/once.py);
 - messages pass the handoff gate, and what a human agent writes is pushed to the page while it
   is connected (`bot/channels/push.py`).
 
@@ -31,6 +34,7 @@ from sanic.response import HTTPResponse
 from bot import rasa_compat, settings
 from bot.channels.gate import HandoffGate, OnNewMessage
 from bot.channels.guard import customer_pipeline
+from bot.channels.once import MESSAGE_ID, message_id_of
 from bot.channels.push import AgentPush
 from bot.rasa_compat.socketio_blueprint import join_session, output, socketio_blueprint
 
@@ -154,6 +158,15 @@ class WebChatInput(SocketIOInput):
                 logger.debug("web chat message without its session ignored")
                 return
             to_page = output(self, sio)
-            await gated(UserMessage(text, to_page, session_id, input_channel=self.name()))
+            message_id = message_id_of(data.get(MESSAGE_ID))
+            await gated(
+                UserMessage(
+                    text,
+                    to_page,
+                    session_id,
+                    input_channel=self.name(),
+                    metadata=None if message_id is None else {MESSAGE_ID: message_id},
+                )
+            )
 
         return blueprint

@@ -2,7 +2,9 @@
  *
  *   connect           -> emit session_request {session_id: stored id or null}
  *   session_confirm   <- the session id (kept in localStorage, so a reload continues it)
- *   send              -> emit user_uttered {message, session_id}
+ *   send              -> emit user_uttered {message, session_id, message_id}
+ *                        (sent again, same id, after a reconnect when no answer had come:
+ *                        the server handles a message once and sends its answer again)
  *   bot_uttered       <- {text, quick_replies?: [{title, payload, content_type}], attachment?}
  *
  * Bot text is untrusted: it is only ever set with textContent. The transcript is kept in
@@ -222,13 +224,47 @@
     return PASSWORD.test(message) ? "••••••" : message;
   }
 
+  // The message sent last while no answer to it has come; sent again after a reconnect.
+  var unanswered = null; // {message, message_id}
+  // Set when `unanswered` was sent again: the texts shown since it was first sent, so that an
+  // answer that reaches the page both the first time and as the server's repeat shows once.
+  var shownSinceResent = null;
+
+  function newMessageId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+    else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      })
+      .join("");
+  }
+
+  function emitMessage(pending) {
+    socket.emit("user_uttered", {
+      message: pending.message,
+      session_id: sessionId,
+      message_id: pending.message_id,
+    });
+  }
+
   function send(message, shown) {
     if (!canSend()) return false;
     disableAllQuickReplies();
     addMessage({ who: "user", text: shown || shownAs(message) });
-    socket.emit("user_uttered", { message: message, session_id: sessionId });
+    unanswered = { message: message, message_id: newMessageId() };
+    shownSinceResent = null;
+    emitMessage(unanswered);
     showTyping();
     return true;
+  }
+
+  function sendAgainUnanswered() {
+    if (!unanswered) return;
+    shownSinceResent = shownSinceResent || {};
+    emitMessage(unanswered);
+    showTyping();
   }
 
   formEl.addEventListener("submit", function (event) {
@@ -278,7 +314,14 @@
     else if (data.attachment) entry.placeholder = placeholderFor(data.attachment);
     var replies = quickRepliesOf(data);
     if (replies.length) entry.quick_replies = replies;
-    if (entry.text || entry.placeholder || entry.quick_replies) addMessage(entry);
+    if (!(entry.text || entry.placeholder || entry.quick_replies)) return;
+    unanswered = null;
+    if (shownSinceResent) {
+      var key = JSON.stringify([entry.text, entry.placeholder, entry.quick_replies]);
+      if (shownSinceResent[key]) return; // the same answer again: the server's repeat
+      shownSinceResent[key] = true;
+    }
+    addMessage(entry);
   }
 
   function onSessionConfirm(data) {
@@ -289,12 +332,14 @@
       if (sessionId && transcript.length) addNotice("已开始新的会话");
       disableAllQuickReplies();
       sessionId = id;
+      unanswered = null; // it belonged to the conversation that is gone
       transcript = [];
       store(SESSION_KEY, id);
       saveTranscript();
     }
     sessionConfirmed = true;
     updateSendState();
+    sendAgainUnanswered();
   }
 
   // ---- the connection ----
