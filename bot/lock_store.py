@@ -46,6 +46,22 @@ WAIT_S = 0.2
 LockChange = Callable[[TicketLock | None], TicketLock | None]
 
 
+def redis_client(url: str, timeout_s: float) -> redis.Redis:
+    """A client of the Redis at `redis://[:password@]host:port/db` (`rediss://`: over TLS)."""
+    parts = urlsplit(url)
+    return redis.Redis(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 6379,
+        db=int(parts.path.strip("/") or 0),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        ssl=parts.scheme == "rediss",
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        health_check_interval=30,
+    )
+
+
 class ConversationLockStore(LockStore):
     """Rasa's LockStore with atomic ticket changes, in memory or in Redis by LOCK_STORE_URL."""
 
@@ -57,17 +73,7 @@ class ConversationLockStore(LockStore):
         if parts.scheme == "memory":
             self._memory = {}
         elif parts.scheme in ("redis", "rediss"):
-            self._redis = redis.Redis(
-                host=parts.hostname or "127.0.0.1",
-                port=parts.port or 6379,
-                db=int(parts.path.strip("/") or 0),
-                username=unquote(parts.username) if parts.username else None,
-                password=unquote(parts.password) if parts.password else None,
-                ssl=parts.scheme == "rediss",
-                socket_timeout=REDIS_TIMEOUT_S,
-                socket_connect_timeout=REDIS_TIMEOUT_S,
-                health_check_interval=30,
-            )
+            self._redis = redis_client(url, REDIS_TIMEOUT_S)
         else:
             # The address may hold a password: name the scheme only.
             raise ValueError(

@@ -224,6 +224,13 @@ SETTINGS: tuple[Setting, ...] = (
         per_run=True,
     ),
     Setting(
+        "TRACKER_JOURNAL",
+        "var/tracker-journal.sqlite3",
+        "each Rasa process's own journal of the conversations the database could not take"
+        " (replayed when it is back; one file per process)",
+        (RUN, PROD, RASA),
+    ),
+    Setting(
         "LOCK_STORE_URL",
         "memory://",
         "one message per conversation at a time: memory, or Redis in make run-prod (endpoints.yml)",
@@ -569,6 +576,7 @@ def stack_environment(folder: Path, ports: Mapping[str, int]) -> dict[str, str]:
         "SMS_GATEWAY_DB": str(folder / "smsgateway.sqlite3"),
         "SMS_BRIDGE_DB": str(folder / "sms.sqlite3"),
         "TRACKER_STORE_URL": sqlite_url(folder / "tracker.sqlite3"),
+        "TRACKER_JOURNAL": str(folder / "tracker-journal.sqlite3"),
         "LOCK_STORE_URL": "memory://",
     }
 

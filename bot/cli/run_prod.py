@@ -115,8 +115,12 @@ def main() -> int:
         rasa_processes = []
         for number, port in enumerate(rasa_ports, start=1):
             process = rasa_server(ports, port=port, name=f"rasa server {number} (:{port})")
-            # Each bridge answers the SMS it acknowledged itself, also after a restart.
-            process.env = {"SMS_BRIDGE_DB": str((PROD_FOLDER / f"sms-{number}.sqlite3").resolve())}
+            # Each bridge answers the SMS it acknowledged itself, also after a restart; each
+            # process replays the conversations it journaled during a database outage.
+            process.env = {
+                "SMS_BRIDGE_DB": str((PROD_FOLDER / f"sms-{number}.sqlite3").resolve()),
+                "TRACKER_JOURNAL": str((PROD_FOLDER / f"journal-{number}.sqlite3").resolve()),
+            }
             process.restart = True
             supervisor.launch(process)  # all load the model at once
             rasa_processes.append(process)

@@ -267,21 +267,33 @@ def test_redis_gone_gives_a_polite_answer_and_service_resumes_when_it_is_back(
     assert "0.29元/MB" in cluster.say(sender, "流量超出怎么收费")
 
 
-def test_postgresql_gone_still_answers_and_service_resumes_when_it_is_back(
+def test_postgresql_gone_loses_nothing_said_and_the_customer_stays_verified(
     cluster: Cluster, sender: str
 ) -> None:
-    """Without the database Rasa keeps the conversation in memory (its FailSafeTrackerStore):
-    questions are still answered, the account service says it cannot look anything up, and
-    once PostgreSQL is back the conversation is stored again, everything from before intact."""
-    assert "6元/月" in cluster.say(sender, "彩铃怎么收费")
+    """While the database is down the conversation goes on, on either process (questions
+    answered, account questions get the account service's apology); once it is back,
+    everything said meanwhile is in it, in order and once, and the customer verified before
+    the outage is not asked to verify again (bot/tracker_journal.py)."""
+    first, second = cluster.rasa_ports
+    assert "56.80元" in verify(cluster, sender, "13800138000", port=first)
     cluster.postgres.stop()
     assert not cluster.postgres.is_running()
     try:
-        assert "0.29元/MB" in cluster.say(sender, "流量超出怎么收费")
+        assert "0.29元/MB" in cluster.say(sender, "流量超出怎么收费", port=second)
+        assert "6元/月" in cluster.say(sender, "彩铃怎么收费", port=first)
     finally:
         cluster.postgres.start()
-    assert "过户" in cluster.say(sender, "过户需要什么材料")
-    stored = cluster.user_texts(sender)
-    assert stored[0] == "彩铃怎么收费"  # acknowledged before the outage: kept
-    assert stored[-1] == "过户需要什么材料"  # after it: stored again
-    assert "Falling back" in cluster.assistant.log_path.read_text()  # the operator is told
+    balance = cluster.say(sender, "再查一下余额", port=second)
+    assert "56.80元" in balance
+    assert "服务密码" not in balance
+    assert cluster.user_texts(sender) == [
+        "查余额",
+        "13800138000",
+        REDACTED,
+        "流量超出怎么收费",
+        "彩铃怎么收费",
+        "再查一下余额",
+    ]
+    log = cluster.assistant.log_path.read_text()
+    assert "the conversations' database is unreachable" in log  # the operator is told
+    assert "the conversations' database is back" in log

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.core.tracker_store import SQLTrackerStore, create_tracker_store
 from rasa.shared.core.domain import Domain
@@ -18,7 +19,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_compat.tracker_store import FilteringSQLTrackerStore
 from bot.settings import sqlite_url
-from bot.tracker_store import RedactingSQLTrackerStore
+from bot.tracker_journal import JournaledTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "258013"
@@ -98,12 +99,15 @@ async def test_the_default_writes_every_new_event_as_rasa_does(tmp_path: Path) -
     assert stored_rows(tmp_path / "ours.sqlite3") == stored_rows(tmp_path / "rasa.sqlite3")
 
 
-def test_rasa_gives_the_store_of_endpoints_yml_its_url_as_host(tmp_path: Path) -> None:
+def test_rasa_gives_the_store_of_endpoints_yml_its_url_as_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_JOURNAL", str(tmp_path / "journal.sqlite3"))
     configured = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     path = tmp_path / "tracker.sqlite3"
     endpoint = EndpointConfig(url=sqlite_url(path), type=configured["tracker_store"]["type"])
     store = create_tracker_store(endpoint, Domain.empty())
-    assert type(store) is RedactingSQLTrackerStore  # async: not wrapped by Rasa
+    assert type(store) is JournaledTrackerStore  # async: not wrapped by Rasa
     assert store.engine.url.database == str(path.resolve())
 
 
